@@ -1,0 +1,5 @@
+"""The anonymization engine: pure Python, no Django imports.
+
+So far it holds safe decoding (``decode``); detection, masking, redaction and
+encoding follow in the engine issue.
+"""

@@ -1,0 +1,307 @@
+"""Customers, memberships, projects, cameras, photos and blur zones.
+
+Models hold only what needs no other table; writes live in ``services.py``,
+reads in ``selectors.py``.
+"""
+
+import hashlib
+import hmac
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.timezone import now
+
+from projects.validators import MAX_RETENTION_DAYS, validate_polygon_xy_norm, validate_timezone
+
+
+def _storage(alias: str):
+    from django.core.files.storage import storages
+
+    return storages[alias]
+
+
+def originals_storage():
+    """The private storage for originals (a callable, so tests may swap settings)."""
+    return _storage("originals")
+
+
+def _random_key(prefix: str, filename: str) -> str:
+    # Keys carry no id, date or name: nothing in them can be guessed or enumerated.
+    suffix = PurePosixPath(filename).suffix.lower()[:6]
+    return f"{prefix}/{uuid.uuid4().hex}{suffix}"
+
+
+def original_upload_to(instance, filename: str) -> str:
+    return _random_key("o", filename)
+
+
+def derivative_upload_to(instance, filename: str) -> str:
+    return _random_key("d", filename)
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 hex of an upload token (tokens are 256-bit random, so no salt is needed)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Customer(models.Model):
+    """A company using the platform: the data controller for its cameras."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    privacy_contact_email = models.EmailField(
+        blank=True, help_text="Where people write about their data (the data controller)."
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in one customer."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        PROJECT_ADMIN = "project_admin", "Project admin"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    can_view_originals = models.BooleanField(
+        default=False,
+        help_text="May see non-anonymized originals where a project enables them.",
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["customer__name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "customer"], name="membership_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.customer} ({self.get_role_display()})"
+
+    @property
+    def is_owner(self) -> bool:
+        """True for the customer's owners."""
+        return self.role == self.Role.OWNER
+
+    @property
+    def can_admin_projects(self) -> bool:
+        """True for roles that may change projects, cameras and blur zones."""
+        return self.role in (self.Role.OWNER, self.Role.PROJECT_ADMIN)
+
+
+class Invitation(models.Model):
+    """An owner's invitation for an email address to join a customer."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(
+        max_length=20, choices=Membership.Role.choices, default=Membership.Role.VIEWER
+    )
+    can_view_originals = models.BooleanField(default=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.customer}"
+
+    def is_usable(self, at=None) -> bool:
+        """True while the invitation is neither accepted nor expired."""
+        return self.accepted_at is None and (at or now()) < self.expires_at
+
+
+class Project(models.Model):
+    """A construction site of one customer, with its cameras."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    is_public = models.BooleanField(
+        default=False, help_text="Anyone may see this project's anonymized photos."
+    )
+    originals_enabled = models.BooleanField(
+        default=False, help_text="Keep non-anonymized originals for authorised members."
+    )
+    originals_purpose = models.TextField(
+        blank=True, help_text="The lawful purpose for keeping originals (for example security)."
+    )
+    originals_retention_days = models.PositiveSmallIntegerField(
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RETENTION_DAYS)],
+        help_text=f"Originals are deleted this many days after capture (1 to {MAX_RETENTION_DAYS}).",
+    )
+    originals_enabled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    originals_enabled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["customer__name", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(originals_retention_days__gte=1)
+                & Q(originals_retention_days__lte=MAX_RETENTION_DAYS),
+                name="project_retention_1_to_30_days",
+            ),
+            models.CheckConstraint(
+                condition=Q(originals_enabled=False) | ~Q(originals_purpose=""),
+                name="project_originals_need_purpose",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.originals_enabled and not self.originals_purpose.strip():
+            raise ValidationError(
+                {"originals_purpose": "Record the lawful purpose before enabling originals."}
+            )
+
+
+class Camera(models.Model):
+    """A fixed camera of a project; it authenticates uploads with a secret token."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="cameras")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    # Only the token's SHA-256 is stored; the token itself is shown once at creation.
+    upload_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    upload_token_prefix = models.CharField(
+        max_length=8, editable=False, help_text="First characters of the token, to recognise it."
+    )
+    is_active = models.BooleanField(default=True)
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["project__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "slug"], name="camera_unique_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} / {self.name}"
+
+    def token_matches(self, token: str) -> bool:
+        """True if ``token`` is this camera's upload token."""
+        return hmac.compare_digest(self.upload_token_hash, token_hash(token))
+
+
+class Photo(models.Model):
+    """One uploaded photo: its private original and its anonymized derivatives."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        ANONYMIZED = "anonymized", "Anonymized"
+        FAILED = "failed", "Failed"
+        QUARANTINED = "quarantined", "Quarantined"
+
+    # Random ids: photo URLs reveal neither counts nor neighbours.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="photos")
+    taken_at = models.DateTimeField(db_index=True)
+    received_at = models.DateTimeField(default=now)
+    sha256 = models.CharField(max_length=64, editable=False)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    original = models.FileField(
+        storage=originals_storage,
+        upload_to=original_upload_to,
+        max_length=200,
+        null=True,
+        blank=True,
+        help_text="Empty once the original has been deleted.",
+    )
+    anonymized = models.FileField(upload_to=derivative_upload_to, max_length=200, blank=True)
+    display = models.FileField(upload_to=derivative_upload_to, max_length=200, blank=True)
+    thumbnail = models.FileField(upload_to=derivative_upload_to, max_length=200, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    original_delete_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["camera", "-taken_at"], name="photo_camera_taken")]
+        constraints = [
+            models.UniqueConstraint(fields=["camera", "sha256"], name="photo_unique_bytes"),
+            # Fail closed: a photo counts as anonymized only with its anonymized image stored.
+            models.CheckConstraint(
+                condition=~Q(status="anonymized") | ~Q(anonymized=""),
+                name="photo_anonymized_has_image",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera} @ {self.taken_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def has_original(self) -> bool:
+        """True while the original still exists in storage."""
+        return bool(self.original)
+
+
+class BlurZone(models.Model):
+    """A region of a camera's view that is always blurred (a road, a neighbour's window)."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="blur_zones")
+    label = models.CharField(max_length=120, blank=True)
+    polygon_xy_norm = models.JSONField(
+        validators=[validate_polygon_xy_norm],
+        help_text="List of [x, y] points, 0..1 of the frame's width and height.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["camera", "created_at"]
+
+    def __str__(self) -> str:
+        return self.label or f"Zone {self.pk}"
