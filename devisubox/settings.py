@@ -35,14 +35,23 @@ PRODUCTION = PROFILE == "production"
 
 DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "var"))).resolve()
 if not PRODUCTION:
-    for sub in ("media", "private/originals", "broker/queue", "broker/processed", "cache"):
+    for sub in (
+        "media",
+        "private/originals",
+        "broker/queue",
+        "broker/processed",
+        "cache",
+        "static",
+    ):
         (DATA_DIR / sub).mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
     key = env_str("SECRET_KEY", required=PRODUCTION)
     if key:
-        if PRODUCTION and (len(key) < 50 or key.startswith("django-insecure-")):
+        if PRODUCTION and (
+            len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-")
+        ):
             raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters.")
         return key
     # Embedded profile: one random key per data folder, kept so sessions survive restarts.
@@ -171,6 +180,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
+# Embedded: serve static files straight from the source folders, no collectstatic needed.
+WHITENOISE_USE_FINDERS = not PRODUCTION
 _staticfiles = {
     "BACKEND": (
         "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -19,15 +19,11 @@ from django.utils.timezone import now
 from projects.validators import MAX_RETENTION_DAYS, validate_polygon_xy_norm, validate_timezone
 
 
-def _storage(alias: str):
-    from django.core.files.storage import storages
-
-    return storages[alias]
-
-
 def originals_storage():
-    """The private storage for originals (a callable, so tests may swap settings)."""
-    return _storage("originals")
+    """The private storage for originals, resolved lazily from ``STORAGES["originals"]``."""
+    from devisubox.storages import originals_storage as storage
+
+    return storage
 
 
 def _random_key(prefix: str, filename: str) -> str:

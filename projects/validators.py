@@ -50,7 +50,7 @@ def validate_polygon_xy_norm(value) -> None:
         points.append((x, y))
     if len(set(points)) < 3:
         raise ValidationError("A polygon needs at least 3 distinct points.")
-    if not LinearRing(points).is_simple:
-        raise ValidationError("The polygon's edges cross each other.")
     if Polygon(points).area <= 1e-9:
         raise ValidationError("The polygon has no area.")
+    if not LinearRing(points).is_simple:
+        raise ValidationError("The polygon's edges cross each other.")
