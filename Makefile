@@ -25,7 +25,7 @@ run: install
 	@echo "Devisubox is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Web server, Celery worker and beat run below; stop them all with Ctrl-C."
 	@echo
-	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) WEB_PORT=$(PORT) $(BIN)/honcho --no-prefix -f Procfile start 2>&1 || $(BIN)/honcho -f Procfile start
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) WEB_PORT=$(PORT) $(BIN)/honcho -f Procfile start
 
 test: install lint migrations-check
 	$(BIN)/pytest

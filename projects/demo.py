@@ -202,9 +202,11 @@ def _structure_ensure(result: DemoSeedResult) -> list[Camera]:
     owner = None
     for email, role, can_view_originals, is_staff, is_superuser in _USERS:
         user = _user_ensure(email, is_staff=is_staff, is_superuser=is_superuser)
-        result.users.append(
-            (email, role.label if role else ("superuser" if is_superuser else "privacy staff"))
-        )
+        if role is not None:
+            label = role.label + (", may view originals" if can_view_originals else "")
+        else:
+            label = "superuser" if is_superuser else "privacy staff (admin)"
+        result.users.append((email, label))
         if role is not None:
             Membership.objects.get_or_create(
                 user=user,

@@ -10,6 +10,9 @@ os.environ["DEVISUBOX_DOTENV"] = "0"
 os.environ["DEVISUBOX_PROFILE"] = "embedded"
 for _name in ("DATABASE_URL", "STORAGE_BACKEND", "CACHE_URL", "CELERY_BROKER_URL", "DEBUG"):
     os.environ.pop(_name, None)
+# CI runs the suite a second time on PostgreSQL (see .ci/with-postgres.sh).
+if os.environ.get("TEST_DATABASE_URL"):
+    os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
 _data_dir = tempfile.mkdtemp(prefix="devisubox-test-")
 atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
 os.environ["DATA_DIR"] = _data_dir

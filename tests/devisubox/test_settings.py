@@ -209,3 +209,15 @@ class TestEnvReaders:
         monkeypatch.delenv("NEEDED", raising=False)
         with pytest.raises(ImproperlyConfigured, match="NEEDED must be set"):
             env_str("NEEDED", required=True)
+
+
+def test_env_example_lists_every_setting_read_from_the_environment():
+    import re
+
+    source = (ROOT / "devisubox" / "settings.py").read_text()
+    read = set(re.findall(r'env_(?:str|bool|int|list|choice)\(\s*"([A-Z0-9_]+)"', source))
+    listed = set(re.findall(r"^([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+
+    assert len(read) > 30
+    assert read - listed == set()
+    assert listed - read == set()
