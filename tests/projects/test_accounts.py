@@ -67,7 +67,7 @@ class TestInvitations:
         page = client.get(reverse("account_signup"))
         response = sign_up(client, "walk-in@example.com")
 
-        assert "closed" in page.content.decode().lower()
+        assert "invitation only" in page.content.decode().lower()
         assert not User.objects.filter(email="walk-in@example.com").exists()
         assert response.status_code == 200
 
