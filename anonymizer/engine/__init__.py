@@ -1,5 +1,9 @@
 """The anonymization engine: pure Python, no Django imports.
 
-So far it holds safe decoding (``decode``); detection, masking, redaction and
-encoding follow in the engine issue.
+``Engine(config).anonymize(photo_bytes, zones=..., manual_regions=...)``
+decodes safely (``decode``), detects people, faces and plates with several
+backends over slices and scales (``detect``), builds one mask (``mask``),
+redacts irreversibly (``redact``) and encodes clean JPEGs (``encode``).
 """
+
+ENGINE_VERSION = "1.0.0"

@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_PIXELS = 100_000_000
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -128,6 +128,25 @@ def decode_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise CorruptImage(f"The image data is truncated or damaged ({exc}).") from None
     image = ImageOps.exif_transpose(image) or image
+    return _to_srgb(image)
+
+
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """RGB pixels in sRGB: an embedded colour profile (Adobe RGB, Display P3...) is applied."""
+    icc = image.info.get("icc_profile")
+    if image.mode == "P":
+        image = image.convert("RGBA")  # palette transparency, then flattened below
+    if image.mode not in ("RGB", "CMYK", "L"):
+        image = image.convert("RGB")
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError):
+            pass  # a broken profile: keep the pixels as they are
     if image.mode != "RGB":
         image = image.convert("RGB")
     return image

@@ -1,0 +1,83 @@
+"""Every threshold and size the engine uses, in one place, with why.
+
+The values were chosen from measurements on the dev sets of
+``shared/eval`` (see ``anonymizer/engine/TUNING.md`` for the figures).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from anonymizer.engine.decode import DEFAULT_MAX_PIXELS
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    # --- Decoding -------------------------------------------------------------
+    max_pixels: int = DEFAULT_MAX_PIXELS
+
+    # --- People (SSD-MobileNet-v2 COCO, 300x300 input) -------------------------
+    # Score above which a box counts as a person. SSD gives distant, partly
+    # hidden workers low scores; blurring a little too much is the safe error.
+    person_score: float = 0.2
+    # ...but a box that weak is kept only if several passes agree, unless it
+    # reaches person_confirm_score on its own.
+    person_confirm_score: float = 0.5
+    person_min_support: int = 2
+    # Side of the square slices (pixels of the photo) and their overlap: a slice
+    # is shrunk to 300x300, so a 640 px slice sees a 40 px worker as ~19 px.
+    person_slice_px: tuple[int, ...] = (640, 320)
+    slice_overlap: float = 0.25
+    # Slices are only made for photos larger than this many slice sides.
+    slice_min_ratio: float = 1.3
+    # How many slices go through the network at once.
+    slice_batch: int = 8
+    # Padding of person boxes, as a share of their width and height on each side.
+    person_pad_x: float = 0.12
+    person_pad_y: float = 0.06
+    # Boxes of the same kind overlapping by this share of the smaller are merged.
+    merge_overlap: float = 0.3
+
+    # --- Faces and heads --------------------------------------------------------
+    backends: tuple[str, ...] = ("ssd_coco", "centerface", "mediapipe_face", "plate_text")
+    # CenterFace on the whole photo, at most this long side (pixels).
+    face_long_side: int = 1280
+    face_score: float = 0.35
+    mediapipe_face_score: float = 0.5
+    # Head pass: CenterFace on the top of each person box, upscaled so a head
+    # is at least this many pixels tall.
+    head_pass: bool = True
+    head_pass_min_px: int = 64
+    # Face boxes become ellipses padded to cover hair, ears and helmet.
+    face_pad_x: float = 0.25
+    face_pad_y: float = 0.35
+
+    # --- Plates -------------------------------------------------------------------
+    vehicle_score: float = 0.3
+    plate_score: float = 0.5
+    plate_long_side: int = 960
+    plate_pad: float = 0.1
+
+    # --- Redaction ------------------------------------------------------------------
+    mode: str = "mosaic"  # "mosaic" (then blur) or "solid"
+    # A region is cut into about this many blocks along its longer side, so a
+    # 600 px worker gets 100 px blocks and a 48 px one 8 px blocks.
+    mosaic_blocks: int = 6
+    mosaic_min_block_px: int = 4
+    solid_rgb: tuple[int, int, int] = (64, 64, 64)
+
+    # --- Encoding ---------------------------------------------------------------------
+    jpeg_quality: int = 88
+    display_long_side: int = 2048
+    thumbnail_long_side: int = 480
+
+    def __post_init__(self):
+        if self.mode not in ("mosaic", "solid"):
+            raise ValueError("mode must be 'mosaic' or 'solid'")
+        if not 1 <= self.jpeg_quality <= 95:
+            raise ValueError("jpeg_quality must lie in 1..95")
+        if not 0 <= self.slice_overlap < 0.9:
+            raise ValueError("slice_overlap must lie in 0..0.9")
+
+    def as_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,146 @@
+"""Find people, faces/heads and plates by combining backends, scales and slices."""
+
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+
+from anonymizer.engine.backends import get_backend
+from anonymizer.engine.boxes import Detections, merge_overlapping, merge_overlapping_counted
+from anonymizer.engine.config import EngineConfig
+from anonymizer.engine.slicing import slice_boxes
+
+
+def detect_people_and_vehicles(image: np.ndarray, config: EngineConfig) -> Detections:
+    """People and vehicles: a whole-frame pass plus overlapping slices at each slice size.
+
+    Boxes of the same object found in several slices, or cut by a slice
+    edge, are merged into their union.
+    """
+    ssd = get_backend("ssd_coco")
+    h, w = image.shape[:2]
+    min_score = min(config.person_score, config.vehicle_score)
+    crops, offsets = [image], [(0, 0)]
+    for slice_px in config.person_slice_px:
+        if max(h, w) < slice_px * config.slice_min_ratio:
+            continue
+        for x1, y1, x2, y2 in slice_boxes(w, h, slice_px, config.slice_overlap):
+            crops.append(image[y1:y2, x1:x2])
+            offsets.append((x1, y1))
+    found = []
+    for start in range(0, len(crops), config.slice_batch):
+        batch = crops[start : start + config.slice_batch]
+        results = ssd.detect_many(batch, min_score=min_score)
+        for (dx, dy), result in zip(offsets[start : start + len(batch)], results, strict=True):
+            found.append(result.shifted(dx, dy))
+    return select_people(Detections.merge(found), config).clipped(w, h)
+
+
+def select_people(raw: Detections, config: EngineConfig) -> Detections:
+    """Merge the raw boxes of all passes and keep the credible ones.
+
+    A person box is kept when its best score reaches ``person_confirm_score``,
+    or when it reaches ``person_score`` and at least ``person_min_support``
+    boxes (from the whole-frame pass, overlapping slices or scales) agree.
+    Weak boxes seen once are mostly machines and shadows.
+    """
+    keep = np.where(
+        raw.label == "person", raw.score >= config.person_score, raw.score >= config.vehicle_score
+    )
+    merged, counts = merge_overlapping_counted(raw[keep], config.merge_overlap)
+    credible = (
+        (merged.label != "person")
+        | (merged.score >= config.person_confirm_score)
+        | (counts >= config.person_min_support)
+    )
+    return merged[credible]
+
+
+def detect_faces(image: np.ndarray, people: Detections, config: EngineConfig) -> Detections:
+    """Faces on the whole photo (CenterFace, MediaPipe) and heads inside and around people."""
+    h, w = image.shape[:2]
+    found = []
+    if "centerface" in config.backends:
+        centerface = get_backend("centerface")
+        long_side = min(max(h, w), config.face_long_side)
+        found.append(centerface(image, min_score=config.face_score, input_long_side=long_side))
+        if config.head_pass:
+            found.append(_head_pass(image, people.with_label("person"), config))
+    if "mediapipe_face" in config.backends:
+        mediapipe = get_backend("mediapipe_face")
+        found.append(mediapipe(image, min_score=config.mediapipe_face_score))
+    return merge_overlapping(Detections.merge(found), config.merge_overlap).clipped(w, h)
+
+
+def _head_pass(image: np.ndarray, people: Detections, config: EngineConfig) -> Detections:
+    """CenterFace on the upper part of each person box, upscaled for small people."""
+    centerface = get_backend("centerface")
+    h, w = image.shape[:2]
+    found = []
+    for x1, y1, x2, y2 in people.xyxy:
+        box_w, box_h = x2 - x1, y2 - y1
+        # The head sits in the top third of a standing worker; look a bit around it.
+        cx1, cx2 = int(max(0, x1 - 0.25 * box_w)), int(min(w, x2 + 0.25 * box_w))
+        cy1, cy2 = int(max(0, y1 - 0.15 * box_h)), int(min(h, y1 + 0.5 * box_h))
+        if cx2 - cx1 < 8 or cy2 - cy1 < 8:
+            continue
+        crop = image[cy1:cy2, cx1:cx2]
+        # A head is about a seventh of a person: scale so it reaches head_pass_min_px.
+        scale = max(1.0, config.head_pass_min_px / max(1.0, box_h / 7))
+        long_side = int(min(960, max(crop.shape[:2]) * scale))
+        found.append(
+            centerface(crop, min_score=config.face_score, input_long_side=long_side).shifted(
+                cx1, cy1
+            )
+        )
+    return Detections.merge(found)
+
+
+def detect_plates(image: np.ndarray, vehicles: Detections, config: EngineConfig) -> Detections:
+    """Plates inside each vehicle box.
+
+    Only inside vehicles: on the whole photo the text detector also finds
+    signs and lettering on machines, which would blur parts of clean photos.
+    """
+    if "plate_text" not in config.backends:
+        return Detections.empty()
+    plates = get_backend("plate_text")
+    h, w = image.shape[:2]
+    found = []
+    for x1, y1, x2, y2 in vehicles.padded(0.05).clipped(w, h).xyxy.astype(int):
+        if x2 - x1 < 24 or y2 - y1 < 24:
+            continue
+        crop = image[y1:y2, x1:x2]
+        long_side = int(min(config.plate_long_side, max(crop.shape[:2]) * 2))
+        found.append(
+            plates(crop, min_score=config.plate_score, input_long_side=long_side).shifted(x1, y1)
+        )
+    return merge_overlapping(Detections.merge(found), config.merge_overlap).clipped(w, h)
+
+
+def detect_all(image: np.ndarray, config: EngineConfig) -> tuple[Detections, dict[str, float]]:
+    """Every detection in ``image`` (RGB) and the seconds each stage took."""
+    timings = {}
+    start = time.perf_counter()
+    people_vehicles = detect_people_and_vehicles(image, config)
+    timings["detect_people"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    faces = detect_faces(image, people_vehicles, config)
+    timings["detect_faces"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    plates = detect_plates(image, people_vehicles.with_label("vehicle"), config)
+    timings["detect_plates"] = time.perf_counter() - start
+    return Detections.merge([people_vehicles, faces, plates]), timings
+
+
+def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
+    """``image`` shrunk so its longer side is at most ``long_side`` (never enlarged)."""
+    h, w = image.shape[:2]
+    scale = long_side / max(h, w)
+    if scale >= 1:
+        return image
+    return cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)

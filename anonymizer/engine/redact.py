@@ -1,0 +1,59 @@
+"""Irreversible redaction: a coarse mosaic scaled to each region, then a blur; or a solid fill."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from anonymizer.engine.config import EngineConfig
+from anonymizer.engine.mask import Region
+
+# Gaussian sigma after the mosaic, in blocks: strong enough that a big worker's
+# region keeps no structure (SSIM at 48 px high well below 0.5).
+BLUR_SIGMA_BLOCKS = 0.8
+
+
+def block_size(region: Region, config: EngineConfig) -> int:
+    """Mosaic block side for a region: its longer side cut into ``mosaic_blocks`` blocks."""
+    return max(config.mosaic_min_block_px, math.ceil(region.size_px / config.mosaic_blocks))
+
+
+def _mosaic_then_blur(crop: np.ndarray, block: int) -> np.ndarray:
+    """One average per ``block`` x ``block`` square, blurred, then spread back smoothly.
+
+    Working on the block grid keeps the cost independent of the block size: a
+    road zone with 400 px blocks costs no more than a face with 5 px ones.
+    """
+    h, w = crop.shape[:2]
+    grid = (max(1, math.ceil(w / block)), max(1, math.ceil(h / block)))
+    small = cv2.resize(crop, grid, interpolation=cv2.INTER_AREA)
+    if min(grid) > 1:
+        small = cv2.GaussianBlur(small, (0, 0), BLUR_SIGMA_BLOCKS, borderType=cv2.BORDER_REPLICATE)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def redact(image: np.ndarray, regions: list[Region], config: EngineConfig) -> np.ndarray:
+    """A copy of ``image`` (RGB) with every region's detail destroyed.
+
+    Larger regions are done first and each region works on the already
+    redacted picture, so no step ever re-reads original pixels that an
+    earlier step destroyed.
+    """
+    out = image.copy()
+    for region in sorted(regions, key=lambda r: r.size_px, reverse=True):
+        view = out[region.y1 : region.y2, region.x1 : region.x2]
+        if config.mode == "solid":
+            view[region.mask] = config.solid_rgb
+            continue
+        block = block_size(region, config)
+        # Work on a margin around the region so its blocks see the same context.
+        pad = block
+        H, W = out.shape[:2]
+        px1, py1 = max(0, region.x1 - pad), max(0, region.y1 - pad)
+        px2, py2 = min(W, region.x2 + pad), min(H, region.y2 + pad)
+        redacted = _mosaic_then_blur(out[py1:py2, px1:px2], block)
+        inner = redacted[region.y1 - py1 : region.y2 - py1, region.x1 - px1 : region.x2 - px1]
+        view[region.mask] = inner[region.mask]
+    return out
