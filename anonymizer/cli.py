@@ -55,6 +55,25 @@ def load_zones(path: str | None) -> list:
     return zones
 
 
+def parse_settings(pairs: list[str]) -> dict:
+    """``NAME=VALUE`` strings as EngineConfig overrides, typed like the defaults."""
+    defaults = EngineConfig()
+    overrides = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not hasattr(defaults, name):
+            raise ValueError(f"unknown setting {pair!r}")
+        default = getattr(defaults, name)
+        if isinstance(default, bool):
+            value = raw.lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, tuple):
+            value = tuple(v.strip() for v in raw.split(",") if v.strip())
+        else:
+            value = type(default)(raw)
+        overrides[name] = value
+    return overrides
+
+
 def _init_worker(config: EngineConfig) -> None:
     global _engine
     from anonymizer.engine.pipeline import Engine
@@ -74,6 +93,8 @@ def _process(job: tuple[Path, Path, Path, list]) -> dict:
         result = _engine.anonymize(data, zones=zones)
     except (OSError, ImageRejected) as exc:
         return {"input": str(source), "error": str(exc)}
+    except Exception as exc:  # one odd photo must not stop the others
+        return {"input": str(source), "error": f"{type(exc).__name__}: {exc}"}
     output = out_dir / f"{source.stem}.jpg"
     output.write_bytes(result.anonymized_jpeg)
     Image.fromarray(result.mask.astype("uint8") * 255).save(mask_dir / f"{source.stem}.png")
@@ -100,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--mode", choices=("mosaic", "solid"), default="mosaic")
     parser.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
     parser.add_argument("--max-pixels", type=int, default=EngineConfig.max_pixels)
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override one EngineConfig setting, e.g. --set person_slice_px=512 (repeatable)",
+    )
     parser.add_argument(
         "--low-thresholds",
         action="store_true",
@@ -135,7 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     mask_dir.mkdir(parents=True, exist_ok=True)
     Path(args.report).parent.mkdir(parents=True, exist_ok=True)
-    config = replace(EngineConfig(), mode=args.mode, max_pixels=args.max_pixels)
+    try:
+        config = replace(
+            EngineConfig(), mode=args.mode, max_pixels=args.max_pixels, **parse_settings(args.set)
+        )
+    except (TypeError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.low_thresholds:
         config = replace(
             config,

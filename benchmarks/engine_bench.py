@@ -357,19 +357,11 @@ def measure(photo: bytes, repeat: int, warmup: bool) -> dict:
     }
 
 
-def _slice_count(size: tuple[int, int], config) -> int | None:
-    """How many SSD inputs (whole frame plus slices) the people stage runs, if computable."""
-    try:
-        from anonymizer.engine.slicing import slice_boxes
+def _slice_count(size: tuple[int, int], config) -> int:
+    """How many SSD inputs (whole frame plus slices) the people stage runs."""
+    from anonymizer.engine.detect import people_slices
 
-        width, height = size
-        count = 1
-        for slice_px in config.person_slice_px:
-            if max(width, height) >= slice_px * config.slice_min_ratio:
-                count += len(slice_boxes(width, height, slice_px, config.slice_overlap))
-        return count
-    except Exception:
-        return None
+    return 1 + len(people_slices(*size, config))
 
 
 def _cv2_threads() -> int | None:

@@ -24,12 +24,18 @@ class EngineConfig:
     # reaches person_confirm_score on its own.
     person_confirm_score: float = 0.5
     person_min_support: int = 2
-    # Side of the square slices (pixels of the photo) and their overlap: a slice
-    # is shrunk to 300x300, so a 640 px slice sees a 40 px worker as ~19 px.
-    person_slice_px: tuple[int, ...] = (640, 320)
-    slice_overlap: float = 0.25
+    # Side of the square slices (pixels of the photo) and their overlap. A
+    # slice is shrunk to 300x300: a 512 px slice sees a 40 px worker as 23 px.
+    # The cost is one network pass (~0.06 s on 2 cores) per slice: a 12 MP
+    # photo makes 81 passes (see TUNING.md for the recall and time of each size).
+    person_slice_px: int = 512
+    slice_overlap: float = 0.2
     # Slices are only made for photos larger than this many slice sides.
     slice_min_ratio: float = 1.3
+    # Small photos (long side up to this) are also cut into slices of
+    # small_photo_slice_px, so the network sees their people enlarged.
+    small_photo_max_side: int = 1280
+    small_photo_slice_px: int = 320
     # How many slices go through the network at once.
     slice_batch: int = 8
     # Padding of person boxes, as a share of their width and height on each side.
@@ -40,8 +46,11 @@ class EngineConfig:
 
     # --- Faces and heads --------------------------------------------------------
     backends: tuple[str, ...] = ("ssd_coco", "centerface", "mediapipe_face", "plate_text")
-    # CenterFace on the whole photo, at most this long side (pixels).
+    # CenterFace on the whole photo at most this long side (pixels), for photos
+    # up to face_whole_max_side; larger photos rely on the head pass, as their
+    # faces would be too small once shrunk.
     face_long_side: int = 1280
+    face_whole_max_side: int = 2048
     face_score: float = 0.35
     mediapipe_face_score: float = 0.5
     # Head pass: CenterFace on the top of each person box, upscaled so a head

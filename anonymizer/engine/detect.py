@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import time
 
-import cv2
 import numpy as np
 
 from anonymizer.engine.backends import get_backend
 from anonymizer.engine.boxes import Detections, merge_overlapping, merge_overlapping_counted
 from anonymizer.engine.config import EngineConfig
 from anonymizer.engine.slicing import slice_boxes
+
+
+def people_slices(width: int, height: int, config: EngineConfig) -> list[tuple]:
+    """The slices the people pass looks at, besides the whole frame."""
+    sizes = [config.person_slice_px]
+    if max(width, height) <= config.small_photo_max_side:
+        sizes.append(config.small_photo_slice_px)
+    return [
+        box
+        for slice_px in sizes
+        if max(width, height) >= slice_px * config.slice_min_ratio
+        for box in slice_boxes(width, height, slice_px, config.slice_overlap)
+    ]
 
 
 def detect_people_and_vehicles(image: np.ndarray, config: EngineConfig) -> Detections:
@@ -23,12 +35,9 @@ def detect_people_and_vehicles(image: np.ndarray, config: EngineConfig) -> Detec
     h, w = image.shape[:2]
     min_score = min(config.person_score, config.vehicle_score)
     crops, offsets = [image], [(0, 0)]
-    for slice_px in config.person_slice_px:
-        if max(h, w) < slice_px * config.slice_min_ratio:
-            continue
-        for x1, y1, x2, y2 in slice_boxes(w, h, slice_px, config.slice_overlap):
-            crops.append(image[y1:y2, x1:x2])
-            offsets.append((x1, y1))
+    for x1, y1, x2, y2 in people_slices(w, h, config):
+        crops.append(image[y1:y2, x1:x2])
+        offsets.append((x1, y1))
     found = []
     for start in range(0, len(crops), config.slice_batch):
         batch = crops[start : start + config.slice_batch]
@@ -64,8 +73,9 @@ def detect_faces(image: np.ndarray, people: Detections, config: EngineConfig) ->
     found = []
     if "centerface" in config.backends:
         centerface = get_backend("centerface")
-        long_side = min(max(h, w), config.face_long_side)
-        found.append(centerface(image, min_score=config.face_score, input_long_side=long_side))
+        if max(h, w) <= config.face_whole_max_side:
+            long_side = min(max(h, w), config.face_long_side)
+            found.append(centerface(image, min_score=config.face_score, input_long_side=long_side))
         if config.head_pass:
             found.append(_head_pass(image, people.with_label("person"), config))
     if "mediapipe_face" in config.backends:
@@ -135,12 +145,3 @@ def detect_all(image: np.ndarray, config: EngineConfig) -> tuple[Detections, dic
     plates = detect_plates(image, people_vehicles.with_label("vehicle"), config)
     timings["detect_plates"] = time.perf_counter() - start
     return Detections.merge([people_vehicles, faces, plates]), timings
-
-
-def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
-    """``image`` shrunk so its longer side is at most ``long_side`` (never enlarged)."""
-    h, w = image.shape[:2]
-    scale = long_side / max(h, w)
-    if scale >= 1:
-        return image
-    return cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)

@@ -108,3 +108,31 @@ def test_bad_arguments_exit_2_with_a_message(tmp_path, args, message):
 
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_settings_can_be_overridden_and_typos_are_refused():
+    from anonymizer.cli import parse_settings
+
+    assert parse_settings(["person_slice_px=640", "head_pass=false", "person_score=0.4"]) == {
+        "person_slice_px": 640,
+        "head_pass": False,
+        "person_score": 0.4,
+    }
+    assert parse_settings(["backends=ssd_coco, centerface"]) == {
+        "backends": ("ssd_coco", "centerface")
+    }
+    with pytest.raises(ValueError, match="unknown setting"):
+        parse_settings(["person_scor=0.4"])
+    with pytest.raises(ValueError):
+        parse_settings(["person_slice_px=big"])
+
+
+def test_a_bad_setting_on_the_command_line_exits_2(tmp_path):
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(image_bytes("JPEG", (64, 48)))
+    common = ["--out", tmp_path / "o", "--masks", tmp_path / "m", "--report", tmp_path / "r.jsonl"]
+
+    bad = run_cli(photo, *common, "--set", "nonsense=1")
+
+    assert bad.returncode == 2
+    assert "unknown setting" in bad.stderr
