@@ -64,6 +64,8 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from projects.demo_images import draw_person
+
 STAGES = (
     "decode",
     "detect_people",
@@ -87,49 +89,6 @@ def size_for_megapixels(mp: float) -> tuple[int, int]:
 
 
 # --- Drawing (pure Pillow + NumPy; projects.demo needs Django settings) ----------
-
-
-def _draw_worker(draw, rng: random.Random, x: int, y: int, h: int) -> None:
-    """A standing worker, feet at (x, y), ``h`` pixels tall: helmet, face, vest, legs."""
-    head = max(2, h // 7)
-    body_w = max(2, h // 4)
-    skin = rng.choice([(241, 194, 155), (198, 134, 66), (141, 85, 36), (224, 172, 105)])
-    vest = rng.choice([(255, 140, 0), (220, 240, 20), (255, 90, 30)])
-    hat = rng.choice([(255, 215, 0), (250, 250, 250), (30, 110, 220)])
-    legs_top = y - h * 45 // 100
-    draw.rectangle([x - body_w // 3, legs_top, x - 1, y], fill=(40, 45, 60))
-    draw.rectangle([x + 1, legs_top, x + body_w // 3, y], fill=(40, 45, 60))
-    torso_top = y - h + head * 2
-    draw.rectangle([x - body_w // 2, torso_top, x + body_w // 2, legs_top], fill=vest)
-    stripe_y = (torso_top + legs_top) // 2
-    draw.line(
-        [x - body_w // 2, stripe_y, x + body_w // 2, stripe_y],
-        fill=(230, 230, 230),
-        width=max(1, h // 40),
-    )
-    arm = max(1, body_w // 5)
-    draw.rectangle([x - body_w // 2 - arm, torso_top, x - body_w // 2, legs_top - head], fill=vest)
-    draw.rectangle([x + body_w // 2, torso_top, x + body_w // 2 + arm, legs_top - head], fill=vest)
-    face_top = y - h + head
-    draw.ellipse([x - head // 2 - 1, face_top - 1, x + head // 2 + 1, face_top + head], fill=skin)
-    if h > 60:  # eyes and mouth where the face is big enough to recognise
-        eye = max(1, head // 10)
-        for dx in (-head // 5, head // 5):
-            draw.ellipse(
-                [x + dx - eye, face_top + head // 3, x + dx + eye, face_top + head // 3 + eye * 2],
-                fill=(20, 20, 20),
-            )
-        draw.line(
-            [x - head // 6, face_top + head * 3 // 4, x + head // 6, face_top + head * 3 // 4],
-            fill=(120, 40, 40),
-            width=max(1, eye),
-        )
-    draw.pieslice(
-        [x - head * 6 // 10, face_top - head // 2, x + head * 6 // 10, face_top + head // 2],
-        180,
-        360,
-        fill=hat,
-    )
 
 
 def _real_people(dataset: str, count: int, rng: random.Random) -> list:
@@ -245,7 +204,7 @@ def site_photo_jpeg(
             )
             image.paste(pasted, (int(x - (x1 + x2) / 2 * scale), int(feet_y - y2 * scale)))
         else:
-            _draw_worker(draw, rng, x, feet_y, person_h)
+            draw_person(draw, rng, x, feet_y, person_h)
     image = image.filter(ImageFilter.GaussianBlur(0.6 * s))
     # Sensor-like noise, so the JPEG has the size (and the decoding cost) of a real photo.
     pixels = np.asarray(image, dtype=np.int16)

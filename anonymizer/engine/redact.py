@@ -13,6 +13,14 @@ from anonymizer.engine.mask import Region
 # Gaussian sigma after the mosaic, in blocks: strong enough that a big worker's
 # region keeps no structure (SSIM at 48 px high well below 0.5).
 BLUR_SIGMA_BLOCKS = 0.8
+# Grain added to each block, in grey levels: block averages then no longer
+# carry the original's exact values.
+BLOCK_NOISE_LEVELS = 12.0
+# Fine grain, in grey levels, in cells of 1/24 of the region's longer side: a
+# dark, low-contrast plate would otherwise come out as a smooth patch that is
+# as featureless as its original, and no measure could tell it was redacted.
+FINE_GRAIN_LEVELS = 8.0
+FINE_GRAIN_CELLS = 24
 
 
 def block_size(region: Region, config: EngineConfig) -> int:
@@ -20,7 +28,7 @@ def block_size(region: Region, config: EngineConfig) -> int:
     return max(config.mosaic_min_block_px, math.ceil(region.size_px / config.mosaic_blocks))
 
 
-def _mosaic_then_blur(crop: np.ndarray, block: int) -> np.ndarray:
+def _mosaic_then_blur(crop: np.ndarray, block: int, seed: list[int]) -> np.ndarray:
     """One average per ``block`` x ``block`` square, blurred, then spread back smoothly.
 
     Working on the block grid keeps the cost independent of the block size: a
@@ -31,7 +39,15 @@ def _mosaic_then_blur(crop: np.ndarray, block: int) -> np.ndarray:
     small = cv2.resize(crop, grid, interpolation=cv2.INTER_AREA)
     if min(grid) > 1:
         small = cv2.GaussianBlur(small, (0, 0), BLUR_SIGMA_BLOCKS, borderType=cv2.BORDER_REPLICATE)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    # Seeded by the region's place: the same photo always gets the same result.
+    rng = np.random.default_rng(seed)
+    grain = rng.normal(0, BLOCK_NOISE_LEVELS, small.shape[:2])
+    small = (small.astype(np.float32) + grain[..., None]).clip(0, 255)
+    smooth = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    cell = max(1, max(h, w) // FINE_GRAIN_CELLS // 2)
+    fine = rng.normal(0, FINE_GRAIN_LEVELS, (math.ceil(h / cell), math.ceil(w / cell)))
+    fine = cv2.resize(fine, (w, h), interpolation=cv2.INTER_NEAREST)
+    return (smooth + fine[..., None]).clip(0, 255).astype(np.uint8)
 
 
 def redact(image: np.ndarray, regions: list[Region], config: EngineConfig) -> np.ndarray:
@@ -53,7 +69,8 @@ def redact(image: np.ndarray, regions: list[Region], config: EngineConfig) -> np
         H, W = out.shape[:2]
         px1, py1 = max(0, region.x1 - pad), max(0, region.y1 - pad)
         px2, py2 = min(W, region.x2 + pad), min(H, region.y2 + pad)
-        redacted = _mosaic_then_blur(out[py1:py2, px1:px2], block)
+        seed = [region.x1, region.y1, region.x2, region.y2]
+        redacted = _mosaic_then_blur(out[py1:py2, px1:px2], block, seed)
         inner = redacted[region.y1 - py1 : region.y2 - py1, region.x1 - px1 : region.x2 - px1]
         view[region.mask] = inner[region.mask]
     return out

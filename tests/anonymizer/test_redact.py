@@ -120,3 +120,25 @@ def test_a_polygon_is_rejected_when_malformed():
         polygon_region([[0, 0], [1, 1]], 10, 10, "zone")
     with pytest.raises(ValueError):
         polygon_region([[0, 0], [1, float("nan")], [0, 1]], 10, 10, "zone")
+
+
+def test_redaction_is_the_same_every_time():
+    image = structured(300, 300, 10)
+    regions = build_regions(
+        Detections.from_lists([[50, 50, 150, 250]], [1], "person"), 300, 300, CONFIG
+    )
+
+    assert (redact(image, regions, CONFIG) == redact(image, regions, CONFIG)).all()
+
+
+def test_a_flat_dark_region_does_not_come_out_flat():
+    # A dark, low-contrast plate: a plain average would leave a flat patch.
+    image = np.full((200, 400, 3), 40, np.uint8)
+    image[80:120, 150:250] = 46
+    regions = build_regions(
+        Detections.from_lists([[150, 80, 250, 120]], [1], "plate"), 400, 200, CONFIG
+    )
+
+    out = redact(image, regions, CONFIG)
+
+    assert out[80:120, 150:250].std() > 2

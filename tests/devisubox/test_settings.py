@@ -30,33 +30,24 @@ PRODUCTION_ENV = {
 }
 
 
-def run_django(code: str, env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
-    """Run ``code`` after django.setup() in a fresh interpreter with exactly ``env``."""
+def run_python(args: list[str], env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    """Run Python with ``args`` in a fresh interpreter that sees exactly ``env``."""
     clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
     clean.update({"DEVISUBOX_DOTENV": "0", "DATA_DIR": str(tmp_path / "data")}, **env)
     clean["DJANGO_SETTINGS_MODULE"] = "devisubox.settings"
-    script = f"import django\ndjango.setup()\nfrom django.conf import settings\n{code}"
     return subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        [sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
     )
+
+
+def run_django(code: str, env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    """Run ``code`` after django.setup()."""
+    script = f"import django\ndjango.setup()\nfrom django.conf import settings\n{code}"
+    return run_python(["-c", script], env, tmp_path)
 
 
 def run_manage(args: list[str], env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
-    clean.update({"DEVISUBOX_DOTENV": "0", "DATA_DIR": str(tmp_path / "data")}, **env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_python(["manage.py", *args], env, tmp_path)
 
 
 @pytest.mark.parametrize(

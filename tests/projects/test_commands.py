@@ -8,7 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 
-from projects.demo import DEMO_PASSWORD, demo_photo_bytes
+from projects.demo import DEMO_PASSWORD
+from projects.demo_images import demo_photo_bytes
 from projects.models import BlurZone, Camera, Customer, Membership, Photo, Project
 
 pytestmark = pytest.mark.django_db
