@@ -5,8 +5,9 @@
 
 Writes ``OUT_DIR/<stem>.jpg`` (anonymized), ``MASK_DIR/<stem>.png`` (255 where
 redacted) and one JSON line per photo to the report. A photo that cannot be
-read is reported on stderr and in the report (with ``error``); the others are
-still written, and the exit status is 1. Exit 2 for bad arguments.
+read, or that finds the models missing, is reported on stderr and in the
+report (with ``error``); the others are still written, and the exit status
+is 1. Exit 2 for bad arguments.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from anonymizer.engine.config import EngineConfig
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
 _engine = None
+_engine_error = None  # why this process could not load the engine, if it could not
 
 
 def find_inputs(paths: list[str]) -> list[Path]:
@@ -75,10 +77,15 @@ def parse_settings(pairs: list[str]) -> dict:
 
 
 def _init_worker(config: EngineConfig) -> None:
-    global _engine
+    """Load the engine once per process. A failure is kept and reported for each photo:
+    raising here would make a multiprocessing pool restart its workers forever."""
+    global _engine, _engine_error
     from anonymizer.engine.pipeline import Engine
 
-    _engine = Engine(config).load()
+    try:
+        _engine = Engine(config).load()
+    except Exception as exc:
+        _engine_error = f"the anonymizer could not start: {type(exc).__name__}: {exc}"
 
 
 def _process(job: tuple[Path, Path, Path, list]) -> dict:
@@ -87,6 +94,8 @@ def _process(job: tuple[Path, Path, Path, list]) -> dict:
     from anonymizer.engine.decode import ImageRejected
 
     source, out_dir, mask_dir, zones = job
+    if _engine is None:
+        return {"input": str(source), "error": _engine_error}
     started = time.perf_counter()
     try:
         data = source.read_bytes()
@@ -180,8 +189,6 @@ def main(argv: list[str] | None = None) -> int:
             merge_overlap=2.0,  # never merge: the replay merges what it keeps
         )
 
-    from anonymizer.engine.models import ModelMissing
-
     jobs = [(path, out_dir, mask_dir, zones) for path in inputs]
     failures = 0
     progress = _progress(len(jobs))
@@ -204,9 +211,6 @@ def main(argv: list[str] | None = None) -> int:
                     failures += 1
                     print(f"error: {line['input']}: {line['error']}", file=sys.stderr)
                 progress.update(1)
-    except ModelMissing as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 3
     finally:
         progress.close()
         if args.workers > 1:

@@ -136,3 +136,25 @@ def test_a_bad_setting_on_the_command_line_exits_2(tmp_path):
 
     assert bad.returncode == 2
     assert "unknown setting" in bad.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_engine_that_cannot_start_is_reported_for_each_photo(tmp_path, workers):
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.jpg").write_bytes(image_bytes("JPEG", (64, 48)))
+    common = ["--out", tmp_path / "o", "--masks", tmp_path / "m", "--report", tmp_path / "r.jsonl"]
+
+    result = run_cli(
+        tmp_path / "a.jpg",
+        tmp_path / "b.jpg",
+        *common,
+        "--set",
+        "backends=no_such_backend",
+        "--workers",
+        workers,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.count("could not start") == 2
+    assert "no_such_backend" in result.stderr
+    assert "0 of 2 photos anonymized" in result.stderr
