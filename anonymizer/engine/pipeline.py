@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from PIL import Image
 
 from anonymizer.engine import ENGINE_VERSION
 from anonymizer.engine.backends import get_backend
@@ -106,12 +107,13 @@ class Engine:
         timings["redact"] = time.perf_counter() - start
 
         start = time.perf_counter()
-        full = encode_jpeg(redacted, quality=config.jpeg_quality)
+        picture = Image.fromarray(redacted)  # converted once for the three sizes
+        full = encode_jpeg(picture, quality=config.jpeg_quality)
         display = encode_jpeg(
-            redacted, quality=config.jpeg_quality, long_side=config.display_long_side
+            picture, quality=config.jpeg_quality, long_side=config.display_long_side
         )
         thumbnail = encode_jpeg(
-            redacted, quality=config.jpeg_quality, long_side=config.thumbnail_long_side
+            picture, quality=config.jpeg_quality, long_side=config.thumbnail_long_side
         )
         timings["encode"] = time.perf_counter() - start
         return AnonymizationResult(

@@ -16,11 +16,11 @@ BLUR_SIGMA_BLOCKS = 0.8
 # Grain added to each block, in grey levels: block averages then no longer
 # carry the original's exact values.
 BLOCK_NOISE_LEVELS = 12.0
-# Fine grain, in grey levels, in cells of 1/24 of the region's longer side: a
+# Fine grain, in grey levels, in cells of 1/48 of the worked area's longer side: a
 # dark, low-contrast plate would otherwise come out as a smooth patch that is
 # as featureless as its original, and no measure could tell it was redacted.
 FINE_GRAIN_LEVELS = 8.0
-FINE_GRAIN_CELLS = 24
+FINE_GRAIN_CELLS = 48
 
 
 def block_size(region: Region, config: EngineConfig) -> int:
@@ -44,7 +44,7 @@ def _mosaic_then_blur(crop: np.ndarray, block: int, seed: list[int]) -> np.ndarr
     grain = rng.normal(0, BLOCK_NOISE_LEVELS, small.shape[:2])
     small = (small.astype(np.float32) + grain[..., None]).clip(0, 255)
     smooth = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-    cell = max(1, max(h, w) // FINE_GRAIN_CELLS // 2)
+    cell = max(1, max(h, w) // FINE_GRAIN_CELLS)
     fine = rng.normal(0, FINE_GRAIN_LEVELS, (math.ceil(h / cell), math.ceil(w / cell)))
     fine = cv2.resize(fine, (w, h), interpolation=cv2.INTER_NEAREST)
     return (smooth + fine[..., None]).clip(0, 255).astype(np.uint8)
