@@ -40,6 +40,7 @@ if not PRODUCTION:
         "private/originals",
         "broker/queue",
         "broker/processed",
+        "results",
         "cache",
         "static",
     ):
@@ -82,6 +83,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -269,10 +272,24 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(DATA_DIR / "broker" / "processed"),
         "store_processed": False,
     }
+    CELERY_RESULT_BACKEND = f"file://{DATA_DIR / 'results'}"
 else:
-    # Longer than the hard time limit, so a running task is not handed out twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message not acknowledged after this long (its worker died) is handed out
+    # again. Longer than the hard time limit, so a running task is not run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=30),
+        # New uploads (priority 0) go before re-anonymizing a camera's history (6).
+        "priority_steps": [0, 3, 6, 9],
+        "queue_order_strategy": "priority",
+    }
+    CELERY_RESULT_BACKEND = env_str(
+        "CELERY_RESULT_BACKEND",
+        CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "rpc://",
+    )
+CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep trying to reach a broker that is briefly down instead of giving up.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -287,8 +304,35 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int(
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+if not CELERY_BROKER_URL.startswith("filesystem://") and (
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT
+):
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT.")
+
+# Anonymization retries (storage or database errors) wait 2, 4, 8... seconds, at
+# most PHOTO_RETRY_BACKOFF_MAX_SECONDS, up to PHOTO_TASK_MAX_RETRIES times
+# (about half an hour with the defaults) before the photo is marked failed.
+PHOTO_TASK_MAX_RETRIES = env_int("PHOTO_TASK_MAX_RETRIES", 10, minimum=0, maximum=50)
+PHOTO_RETRY_BACKOFF_MAX_SECONDS = env_int("PHOTO_RETRY_BACKOFF_MAX_SECONDS", 600, minimum=1)
+# A photo whose anonymization was requested or started this long ago without
+# finishing (worker killed, message lost, broker down at upload) is queued
+# again by a periodic sweep; after PHOTO_MAX_ATTEMPTS runs it is marked failed.
+PHOTO_STUCK_SECONDS = env_int("PHOTO_STUCK_SECONDS", 1800, minimum=20)
+if PHOTO_STUCK_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("PHOTO_STUCK_SECONDS must exceed CELERY_TASK_TIME_LIMIT.")
+# Runs started for one request, retries and runs lost with their worker included:
+# past this the photo is marked failed (a photo that kills its worker must not loop).
+PHOTO_MAX_ATTEMPTS = env_int("PHOTO_MAX_ATTEMPTS", 15, minimum=1, maximum=200)
+if PHOTO_MAX_ATTEMPTS <= PHOTO_TASK_MAX_RETRIES:
+    raise ImproperlyConfigured("PHOTO_MAX_ATTEMPTS must exceed PHOTO_TASK_MAX_RETRIES.")
+PHOTO_SWEEP_INTERVAL_SECONDS = env_int("PHOTO_SWEEP_INTERVAL_SECONDS", 300, minimum=1)
+
 CELERY_BEAT_SCHEDULE = {
     "housekeeping-hourly": {"task": "projects.tasks.housekeeping_run", "schedule": 3600.0},
+    "photos-requeue-stuck": {
+        "task": "anonymizer.tasks.photos_requeue_stuck",
+        "schedule": float(PHOTO_SWEEP_INTERVAL_SECONDS),
+    },
 }
 
 # --- Accounts (django-allauth) ---------------------------------------------
@@ -349,8 +393,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- API -------------------------------------------------------------------
 
+# Uploads each camera may make, as DRF writes rates ("120/min", "5000/day").
+CAMERA_UPLOAD_RATE = env_str("CAMERA_UPLOAD_RATE", "60/min")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "projects.authentication.CameraTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -358,6 +406,23 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "projects.apis.error_response",
+    "DEFAULT_THROTTLE_RATES": {"camera_upload": CAMERA_UPLOAD_RATE},
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Devisubox API",
+    "DESCRIPTION": (
+        "Cameras upload photos with `Authorization: Camera <token>`; members read them "
+        'with their session. Errors are `{"error": {"code", "message"}}`.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Security ----------------------------------------------------------------

@@ -7,5 +7,6 @@ admin.site.site_title = "Devisubox admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/", include("projects.api_urls")),
     path("", include("projects.urls")),
 ]

@@ -252,7 +252,23 @@ class Photo(models.Model):
     thumbnail = models.FileField(upload_to=derivative_upload_to, max_length=200, blank=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    original_bytes = models.PositiveBigIntegerField(
+        default=0, help_text="Size of the uploaded file in bytes."
+    )
     original_delete_after = models.DateTimeField(null=True, blank=True, db_index=True)
+    anonymized_at = models.DateTimeField(null=True, blank=True)
+    # Work queue state. ``work_requested_at`` is set when (re)anonymization is
+    # asked for (upload, reprocess, blur-zone change) and cleared by the run
+    # that served it; a run claims the photo with ``processing_token``, so a
+    # late or duplicate run can tell it was overtaken and discard its output.
+    work_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the task was last handed to the broker; empty if publishing failed.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    processing_token = models.UUIDField(null=True, blank=True, editable=False)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Anonymization runs started since the last request."
+    )
     error = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -275,6 +291,36 @@ class Photo(models.Model):
     def has_original(self) -> bool:
         """True while the original still exists in storage."""
         return bool(self.original)
+
+    @property
+    def is_being_processed(self) -> bool:
+        """True while an anonymization of this photo is requested or running."""
+        return self.work_requested_at is not None
+
+
+class ManualRegion(models.Model):
+    """A region of one photo that staff (or a resolved report) require to be redacted."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="manual_regions")
+    polygon_xy_norm = models.JSONField(
+        validators=[validate_polygon_xy_norm],
+        help_text="List of [x, y] points, 0..1 of the photo's width and height.",
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["photo", "created_at"]
+
+    def __str__(self) -> str:
+        return self.reason or f"Region {self.pk}"
 
 
 class BlurZone(models.Model):

@@ -3,7 +3,9 @@
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from projects.models import Customer, Invitation, Membership, Project, token_hash
+from projects.models import Camera, Customer, Invitation, Membership, Photo, Project, token_hash
+
+_ADMIN_ROLES = (Membership.Role.OWNER, Membership.Role.PROJECT_ADMIN)
 
 
 def memberships_of(user) -> QuerySet[Membership]:
@@ -42,4 +44,57 @@ def invitation_by_token(token: str) -> Invitation | None:
         )
         .select_related("customer")
         .first()
+    )
+
+
+# --- Photos: the one place that decides which photos a request may see ----------
+
+
+def photos_visible_to(user, *, camera: Camera | None = None) -> QuerySet[Photo]:
+    """Photos a request may know of, whatever their status (``Photo.objects`` never directly).
+
+    - a camera (``camera`` given): the photos it uploaded;
+    - staff: every photo (they handle errors and reports);
+    - members: every photo of their customers' projects (still processing and
+      failed ones included; whether an image may be served is a further check);
+    - anyone else: anonymized photos of public projects only.
+    """
+    photos = Photo.objects.select_related("camera__project")
+    if camera is not None:
+        return photos.filter(camera=camera)
+    if not user.is_authenticated:
+        return photos.filter(camera__project__is_public=True, status=Photo.Status.ANONYMIZED)
+    if user.is_staff:
+        return photos
+    return photos.filter(camera__project__customer__memberships__user=user)
+
+
+def photos_administered_by(user) -> QuerySet[Photo]:
+    """Photos ``user`` may have anonymized again: staff, owners and project admins."""
+    if not user.is_authenticated:
+        return Photo.objects.none()
+    if user.is_staff:
+        return Photo.objects.all()
+    return Photo.objects.filter(
+        camera__project__customer__memberships__user=user,
+        camera__project__customer__memberships__role__in=_ADMIN_ROLES,
+    )
+
+
+def cameras_administered_by(user) -> QuerySet[Camera]:
+    """Cameras whose photos and blur zones ``user`` may manage (owners, project admins)."""
+    if not user.is_authenticated:
+        return Camera.objects.none()
+    return Camera.objects.filter(
+        project__customer__memberships__user=user,
+        project__customer__memberships__role__in=_ADMIN_ROLES,
+    ).select_related("project__customer")
+
+
+def camera_by_token(token: str) -> Camera | None:
+    """The camera whose upload token this is (active or not), else None."""
+    if not token:
+        return None
+    return (
+        Camera.objects.filter(upload_token_hash=token_hash(token)).select_related("project").first()
     )

@@ -18,6 +18,7 @@ from django.contrib.sessions.models import Session
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -33,6 +34,7 @@ from projects.models import (
     Project,
     token_hash,
 )
+from projects.validators import MAX_RETENTION_DAYS
 
 logger = logging.getLogger(__name__)
 
@@ -165,19 +167,92 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
 
 
 # --- Blur zones -------------------------------------------------------------------
+#
+# A zone can always be added: photos whose original is kept are anonymized again
+# from it, the others get the zone redacted on top of their anonymized image. A
+# zone can only be taken away where the original still exists; elsewhere its
+# redaction is permanent.
+
+
+def _with_original(photos):
+    return photos.exclude(original__isnull=True).exclude(original="")
+
+
+def _camera_photos_to_redo(camera: Camera, *, originals_only: bool):
+    # Photos queued or running now are included: a run that started before the
+    # change sees a newer request when it finishes, and the photo runs again.
+    with_original = _with_original(camera.photos.all())
+    if originals_only:
+        return with_original
+    return camera.photos.filter(Q(pk__in=with_original) | ~Q(anonymized=""))
+
+
+@dataclass(frozen=True)
+class ZoneChangeImpact:
+    """How many of a camera's photos a zone change re-anonymizes, and how."""
+
+    from_original: int  # detection runs again on the original, every zone applied
+    on_top: int  # no original left: zones are added onto the anonymized image
+
+
+def blur_zone_change_impact(*, camera: Camera) -> ZoneChangeImpact:
+    """What saving a change to ``camera``'s zones will do to its photos."""
+    photos = _camera_photos_to_redo(camera, originals_only=False)
+    with_original = _with_original(photos).count()
+    return ZoneChangeImpact(from_original=with_original, on_top=photos.count() - with_original)
+
+
+def _zones_changed(camera: Camera, *, originals_only: bool) -> int:
+    photos = _camera_photos_to_redo(camera, originals_only=originals_only)
+    return photo_work_request(photos=photos, backlog=True)
 
 
 @transaction.atomic
 def blur_zone_create(
     *, camera: Camera, polygon_xy_norm: list, label: str = "", created_by=None
 ) -> BlurZone:
-    """Add a blur zone to a camera's view. Raises ValidationError on a bad polygon."""
+    """Add a blur zone to a camera's view and re-anonymize the camera's photos.
+
+    Raises ValidationError on a bad polygon.
+    """
     zone = BlurZone(
         camera=camera, polygon_xy_norm=polygon_xy_norm, label=label, created_by=created_by
     )
     zone.full_clean()
     zone.save()
+    _zones_changed(camera, originals_only=False)
     return zone
+
+
+@transaction.atomic
+def blur_zone_update(
+    *, zone: BlurZone, polygon_xy_norm: list | None = None, label: str | None = None
+) -> BlurZone:
+    """Change a zone's shape or name; a new shape re-anonymizes the camera's photos.
+
+    Photos without an original keep the old shape redacted as well: only the
+    original can give back what a zone once covered. Raises ValidationError.
+    """
+    reshaped = polygon_xy_norm is not None and polygon_xy_norm != zone.polygon_xy_norm
+    if polygon_xy_norm is not None:
+        zone.polygon_xy_norm = polygon_xy_norm
+    if label is not None:
+        zone.label = label
+    zone.full_clean()
+    zone.save()
+    if reshaped and zone.is_active:
+        _zones_changed(zone.camera, originals_only=False)
+    return zone
+
+
+@transaction.atomic
+def blur_zone_delete(*, zone: BlurZone) -> None:
+    """Remove a zone; photos whose original exists are anonymized again without it."""
+    camera = zone.camera
+    was_active = zone.is_active
+    zone.delete()
+    if was_active:
+        _zones_changed(camera, originals_only=True)
 
 
 # --- Photos ----------------------------------------------------------------------
@@ -203,13 +278,15 @@ def _taken_at(header_local: datetime | None, camera: Camera, received_at: dateti
 def photo_ingest(
     *, camera: Camera, content: bytes, filename: str = "photo.jpg", taken_at=None
 ) -> tuple[Photo, bool]:
-    """Store an uploaded photo's original privately and create it ``pending``.
+    """Store an uploaded photo's original privately, create it ``pending``, queue it.
 
     Returns ``(photo, created)``; the same bytes from the same camera return
     the existing photo with ``created=False``. ``taken_at`` defaults to the
     EXIF capture time (in the camera's time zone), else the receipt time.
-    Raises PhotoRejected (nothing stored) for an inactive camera, an empty,
-    oversized, unsupported, truncated or corrupt file, or too many pixels.
+    ``anonymize_photo`` is queued once the row is committed. Raises
+    PhotoRejected (nothing stored) for an inactive camera, an empty, oversized,
+    unsupported, truncated or corrupt file, or too many pixels; storage errors
+    propagate (nothing is kept then either).
     """
     if not camera.is_active:
         raise PhotoRejected("inactive_camera", "This camera is not active.")
@@ -237,7 +314,9 @@ def photo_ingest(
         sha256=digest,
         width=header.width,
         height=header.height,
+        original_bytes=len(content),
         status=Photo.Status.PENDING,
+        work_requested_at=received_at,
     )
     # The original is written first; if the row then cannot be saved, the file is removed.
     photo.original.save(f"upload{extension}", ContentFile(content), save=False)
@@ -245,6 +324,7 @@ def photo_ingest(
         with transaction.atomic():
             photo.full_clean(exclude=["original", "anonymized", "display", "thumbnail"])
             photo.save()
+            transaction.on_commit(lambda: photos_enqueue(photo_ids=[photo.pk]), robust=True)
     except IntegrityError:
         # A concurrent upload of the same bytes won the race: keep theirs.
         photo.original.delete(save=False)
@@ -254,6 +334,99 @@ def photo_ingest(
         raise
     logger.info("photo %s ingested for camera %s (%s bytes)", photo.pk, camera.pk, len(content))
     return photo, True
+
+
+def photos_enqueue(*, photo_ids, backlog: bool = False) -> int:
+    """Hand ``anonymize_photo`` tasks to the broker; return how many were sent.
+
+    Call after commit. Each photo sent gets ``queued_at``; if the broker cannot
+    be reached the rest keep their old ``queued_at`` and the periodic sweep
+    (``photos_requeue_stuck``) sends them later, so nothing is lost. ``backlog``
+    gives the tasks a lower priority than new uploads.
+    """
+    from anonymizer.tasks import PRIORITY_BACKLOG, PRIORITY_NEW, anonymize_photo
+
+    sent = []
+    try:
+        for photo_id in photo_ids:
+            anonymize_photo.apply_async(
+                (str(photo_id),), priority=PRIORITY_BACKLOG if backlog else PRIORITY_NEW
+            )
+            sent.append(photo_id)
+    except Exception:
+        logger.exception(
+            "broker unreachable: %s of %s photos queued; the sweep will queue the rest",
+            len(sent),
+            len(photo_ids),
+        )
+    for start in range(0, len(sent), 500):
+        Photo.objects.filter(pk__in=sent[start : start + 500]).update(queued_at=timezone.now())
+    return len(sent)
+
+
+def photo_work_request(*, photos, backlog: bool = False) -> int:
+    """Ask for ``photos`` (a queryset) to be anonymized again; return how many.
+
+    The current anonymized version stays visible until the new one replaces
+    it; failed photos go back to pending. Tasks are sent after commit.
+    """
+    now = timezone.now()
+    ids = list(photos.values_list("pk", flat=True))
+    for start in range(0, len(ids), 500):
+        chunk = Photo.objects.filter(pk__in=ids[start : start + 500])
+        chunk.update(work_requested_at=now, attempts=0, error="")
+        chunk.filter(status=Photo.Status.FAILED).update(status=Photo.Status.PENDING)
+    if ids:
+        transaction.on_commit(lambda: photos_enqueue(photo_ids=ids, backlog=backlog), robust=True)
+    return len(ids)
+
+
+class PhotoNotProcessable(Exception):
+    """Neither the original nor an anonymized image exists to work from."""
+
+
+@transaction.atomic
+def photo_reprocess(*, photo: Photo) -> Photo:
+    """Anonymize a photo again: from its original if kept, else zones and regions on top.
+
+    Raises PhotoNotProcessable when there is nothing to start from.
+    """
+    photo = Photo.objects.select_for_update().get(pk=photo.pk)
+    if not photo.original and not photo.anonymized:
+        raise PhotoNotProcessable("Neither the original nor an anonymized image is left.")
+    photo_work_request(photos=Photo.objects.filter(pk=photo.pk))
+    photo.refresh_from_db()
+    return photo
+
+
+def photo_original_delete_after(*, photo: Photo) -> datetime:
+    """When a kept original must be gone: capture time + retention, never later.
+
+    Counted from the earlier of capture and receipt, so a camera clock set in
+    the future cannot stretch the retention past its limit.
+    """
+    project = photo.camera.project
+    days = min(project.originals_retention_days, MAX_RETENTION_DAYS)
+    return min(photo.taken_at, photo.received_at) + timedelta(days=days)
+
+
+def photo_original_delete(*, photo: Photo) -> bool:
+    """Delete the original from its storage, then forget it; True if one was deleted.
+
+    Raises the storage's error if the file cannot be deleted: the row keeps
+    the original and its ``original_delete_after``, so the purge tries again.
+    """
+    name = photo.original.name if photo.original else ""
+    if not name:
+        return False
+    photo.original.storage.delete(name)
+    Photo.objects.filter(pk=photo.pk, original=name).update(
+        original=None, original_delete_after=None
+    )
+    photo.original = None
+    photo.original_delete_after = None
+    logger.info("original of photo %s deleted", photo.pk)
+    return True
 
 
 # --- Staff and housekeeping --------------------------------------------------------

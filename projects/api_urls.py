@@ -1,0 +1,23 @@
+"""``/api/``: version 1 of the JSON API and its OpenAPI schema."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from projects import apis
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("v1/photos/", apis.PhotoListCreateApi.as_view(), name="api_photos"),
+    path("v1/photos/<uuid:photo_id>/", apis.PhotoDetailApi.as_view(), name="api_photo"),
+    path(
+        "v1/photos/<uuid:photo_id>/reprocess/",
+        apis.PhotoReprocessApi.as_view(),
+        name="api_photo_reprocess",
+    ),
+    path(
+        "v1/cameras/<int:camera_id>/photos/",
+        apis.CameraPhotoUploadApi.as_view(),
+        name="api_camera_photos",
+    ),
+]
