@@ -11,8 +11,26 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from projects.models import BlurZone, Camera, Customer, Invitation, Membership, Photo, Project
-from projects.services import camera_token_assign, camera_token_rotate
+from anonymizer.models import AnonymizationRun
+from projects.models import (
+    BlurZone,
+    Camera,
+    Customer,
+    Invitation,
+    ManualRegion,
+    Membership,
+    Photo,
+    Project,
+)
+from projects.services import (
+    blur_zone_create,
+    blur_zone_delete,
+    blur_zone_update,
+    camera_token_assign,
+    camera_token_rotate,
+    photo_work_request,
+    photos_processable,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -134,9 +152,53 @@ class CameraAdmin(admin.ModelAdmin):
             )
 
 
+class AnonymizationRunInline(admin.TabularInline):
+    """The photo's runs, newest first: what ran, what it found, how long, what failed."""
+
+    model = AnonymizationRun
+    extra = 0
+    can_delete = False
+    fields = [
+        "started_at",
+        "outcome",
+        "source",
+        "attempt",
+        "worker",
+        "engine_version",
+        "counts",
+        "zones_count",
+        "manual_regions_count",
+        "masked_share",
+        "timings",
+        "error",
+    ]
+    readonly_fields = fields
+    ordering = ["-started_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ManualRegionInline(admin.TabularInline):
+    """Regions staff require redacted on this photo; saving queues a new anonymization."""
+
+    model = ManualRegion
+    extra = 0
+    fields = ["polygon_xy_norm", "reason", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+
+
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["thumb", "camera", "taken_at", "status", "original_state", "received_at"]
+    list_display = [
+        "thumb",
+        "camera",
+        "taken_at",
+        "status",
+        "processing_state",
+        "original_state",
+        "received_at",
+    ]
     list_filter = ["status", "camera__project__customer", "camera__project", "camera"]
     search_fields = ["=id", "sha256", "camera__name", "camera__project__name"]
     date_hierarchy = "taken_at"
@@ -145,21 +207,56 @@ class PhotoAdmin(admin.ModelAdmin):
         "preview",
         "camera",
         "status",
+        "processing_state",
         "error",
         "taken_at",
         "received_at",
+        "anonymized_at",
         "width",
         "height",
+        "original_bytes",
         "sha256",
         "original_state",
         "original_delete_after",
         "updated_at",
     ]
-    readonly_fields = [f for f in fields if f not in ("status",)]
+    # The status only changes through the pipeline (fail closed: no hand-made "anonymized").
+    readonly_fields = fields
+    inlines = [ManualRegionInline, AnonymizationRunInline]
+    actions = ["reprocess"]
 
     def has_add_permission(self, request):
         # Photos arrive through the ingestion path only, which validates them.
         return False
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        added = False
+        for instance in instances:
+            if isinstance(instance, ManualRegion):
+                if instance.pk is None:
+                    instance.created_by = request.user
+                added = True
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+        if added or formset.deleted_objects:
+            photo_work_request(photos=Photo.objects.filter(pk=form.instance.pk))
+            messages.info(request, "The photo will be anonymized again with its regions.")
+
+    @admin.action(description="Anonymize again (from the original where it is kept)")
+    def reprocess(self, request, queryset):
+        count = photo_work_request(photos=photos_processable(photos=queryset))
+        messages.info(request, f"{count} photos queued for anonymization.")
+
+    @admin.display(description="Processing")
+    def processing_state(self, obj):
+        if obj.work_requested_at is None:
+            return "—"
+        if obj.processing_started_at:
+            return f"running since {obj.processing_started_at:%H:%M:%S} (run {obj.attempts})"
+        return f"queued since {obj.work_requested_at:%Y-%m-%d %H:%M:%S}"
 
     def get_urls(self):
         return [
@@ -216,7 +313,36 @@ class BlurZoneAdmin(admin.ModelAdmin):
     def point_count(self, obj):
         return len(obj.polygon_xy_norm or [])
 
+    actions = ["delete_zones"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # The bulk delete would skip the service that re-anonymizes the photos.
+        actions.pop("delete_selected", None)
+        return actions
+
     def save_model(self, request, obj, form, change):
+        # Through the services, so the camera's photos are anonymized again.
         if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+            saved = blur_zone_create(
+                camera=obj.camera,
+                polygon_xy_norm=obj.polygon_xy_norm,
+                label=obj.label,
+                created_by=request.user,
+            )
+            obj.pk = saved.pk
+        else:
+            blur_zone_update(
+                zone=BlurZone.objects.get(pk=obj.pk),
+                polygon_xy_norm=obj.polygon_xy_norm,
+                label=obj.label,
+                is_active=obj.is_active,
+            )
+
+    def delete_model(self, request, obj):
+        blur_zone_delete(zone=obj)
+
+    @admin.action(description="Delete the selected zones (photos with originals are redone)")
+    def delete_zones(self, request, queryset):
+        for zone in queryset:
+            blur_zone_delete(zone=zone)

@@ -9,8 +9,9 @@ import logging
 import secrets
 import zoneinfo
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -181,10 +182,9 @@ def _with_original(photos):
 def _camera_photos_to_redo(camera: Camera, *, originals_only: bool):
     # Photos queued or running now are included: a run that started before the
     # change sees a newer request when it finishes, and the photo runs again.
-    with_original = _with_original(camera.photos.all())
     if originals_only:
-        return with_original
-    return camera.photos.filter(Q(pk__in=with_original) | ~Q(anonymized=""))
+        return _with_original(camera.photos.all())
+    return photos_processable(photos=camera.photos.all())
 
 
 @dataclass(frozen=True)
@@ -226,22 +226,33 @@ def blur_zone_create(
 
 @transaction.atomic
 def blur_zone_update(
-    *, zone: BlurZone, polygon_xy_norm: list | None = None, label: str | None = None
+    *,
+    zone: BlurZone,
+    polygon_xy_norm: list | None = None,
+    label: str | None = None,
+    is_active: bool | None = None,
 ) -> BlurZone:
-    """Change a zone's shape or name; a new shape re-anonymizes the camera's photos.
+    """Change a zone's shape, name or state and re-anonymize the photos it affects.
 
-    Photos without an original keep the old shape redacted as well: only the
-    original can give back what a zone once covered. Raises ValidationError.
+    ``zone`` is the stored zone (its current values tell what changed). A new
+    shape or switching the zone on redoes every photo; switching it off only
+    those whose original is kept: photos without one keep what the zone
+    covered redacted, as only the original can give it back. Raises
+    ValidationError.
     """
-    reshaped = polygon_xy_norm is not None and polygon_xy_norm != zone.polygon_xy_norm
+    was_active, old_shape = zone.is_active, zone.polygon_xy_norm
     if polygon_xy_norm is not None:
         zone.polygon_xy_norm = polygon_xy_norm
     if label is not None:
         zone.label = label
+    if is_active is not None:
+        zone.is_active = is_active
     zone.full_clean()
     zone.save()
-    if reshaped and zone.is_active:
+    if zone.is_active and (not was_active or zone.polygon_xy_norm != old_shape):
         _zones_changed(zone.camera, originals_only=False)
+    elif was_active and not zone.is_active:
+        _zones_changed(zone.camera, originals_only=True)
     return zone
 
 
@@ -269,24 +280,41 @@ class PhotoRejected(Exception):
         return self.message
 
 
-def _taken_at(header_local: datetime | None, camera: Camera, received_at: datetime) -> datetime:
+def _taken_at(header_local: datetime | None, camera: Camera, fallback: datetime) -> datetime:
     if header_local is None:
-        return received_at
+        return fallback
     return header_local.replace(tzinfo=zoneinfo.ZoneInfo(camera.timezone))
 
 
+# What a file name's extension promises; a file whose content is another format
+# was mislabelled somewhere (or disguised) and is refused.
+_EXTENSION_FORMATS = {
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".jpe": "JPEG",
+    ".png": "PNG",
+    ".webp": "WEBP",
+}
+
+
 def photo_ingest(
-    *, camera: Camera, content: bytes, filename: str = "photo.jpg", taken_at=None
+    *,
+    camera: Camera,
+    content: bytes,
+    filename: str = "photo.jpg",
+    taken_at=None,
+    taken_at_fallback=None,
 ) -> tuple[Photo, bool]:
     """Store an uploaded photo's original privately, create it ``pending``, queue it.
 
     Returns ``(photo, created)``; the same bytes from the same camera return
     the existing photo with ``created=False``. ``taken_at`` defaults to the
-    EXIF capture time (in the camera's time zone), else the receipt time.
-    ``anonymize_photo`` is queued once the row is committed. Raises
-    PhotoRejected (nothing stored) for an inactive camera, an empty, oversized,
-    unsupported, truncated or corrupt file, or too many pixels; storage errors
-    propagate (nothing is kept then either).
+    EXIF capture time (in the camera's time zone), else ``taken_at_fallback``,
+    else the receipt time. ``anonymize_photo`` is queued once the row is
+    committed. Raises PhotoRejected (nothing stored) for an inactive camera, an
+    empty, oversized, unsupported, truncated or corrupt file, too many pixels,
+    or content that contradicts the file name's extension (a PNG named .jpg);
+    storage errors propagate (nothing is kept then either).
     """
     if not camera.is_active:
         raise PhotoRejected("inactive_camera", "This camera is not active.")
@@ -304,12 +332,20 @@ def photo_ingest(
         decode_image(content, max_pixels=settings.MAX_IMAGE_PIXELS)
     except ImageRejected as exc:
         raise PhotoRejected(exc.code, str(exc)) from None
+    suffix = PurePosixPath(filename or "").suffix.lower()
+    if _EXTENSION_FORMATS.get(suffix, header.format) != header.format:
+        raise PhotoRejected(
+            "type_mismatch",
+            f"The file is named {suffix} but holds a {header.format} image; "
+            "send it under its real type.",
+        )
 
     received_at = timezone.now()
     extension = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}[header.format]
     photo = Photo(
         camera=camera,
-        taken_at=taken_at or _taken_at(header.taken_at_local, camera, received_at),
+        taken_at=taken_at
+        or _taken_at(header.taken_at_local, camera, taken_at_fallback or received_at),
         received_at=received_at,
         sha256=digest,
         width=header.width,
@@ -334,6 +370,62 @@ def photo_ingest(
         raise
     logger.info("photo %s ingested for camera %s (%s bytes)", photo.pk, camera.pk, len(content))
     return photo, True
+
+
+@dataclass
+class ImportSummary:
+    """What ``photos_import`` did with each file of a folder."""
+
+    accepted: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str, str]] = field(default_factory=list)  # path, code, message
+
+
+def photos_import_files(*, folder: Path) -> list[Path]:
+    """The files ``photos_import`` considers: every non-hidden file under ``folder``, sorted."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+    )
+
+
+def photos_import(
+    *, camera: Camera, folder: Path, progress: Callable[[Path], None] | None = None
+) -> ImportSummary:
+    """Send every file under ``folder`` (recursively, in name order) through ``photo_ingest``.
+
+    Idempotent: files imported before come back as duplicates. A file without
+    EXIF capture time gets its modification time. Hidden files are skipped.
+    ``progress(path)`` is called after each file. A rejected file is listed
+    with its reason and the import goes on; storage errors stop it (run it
+    again: what was imported is recognised).
+    """
+    summary = ImportSummary()
+    for path in photos_import_files(folder=folder):
+        name = str(path.relative_to(folder))
+        size = path.stat().st_size
+        try:
+            if size > settings.UPLOAD_MAX_BYTES:  # not read into memory at all
+                raise PhotoRejected(
+                    "file_too_large",
+                    f"The file has {size:,} bytes; the limit is {settings.UPLOAD_MAX_BYTES:,}.",
+                )
+            modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+            _, created = photo_ingest(
+                camera=camera,
+                content=path.read_bytes(),
+                filename=path.name,
+                taken_at_fallback=modified,
+            )
+        except PhotoRejected as exc:
+            summary.rejected.append((name, exc.code, exc.message))
+        else:
+            (summary.accepted if created else summary.duplicates).append(name)
+        if progress:
+            progress(path)
+    return summary
 
 
 def photos_enqueue(*, photo_ids, backlog: bool = False) -> int:
@@ -381,6 +473,11 @@ def photo_work_request(*, photos, backlog: bool = False) -> int:
     return len(ids)
 
 
+def photos_processable(*, photos):
+    """The photos (of a queryset) that still have an original or an anonymized image."""
+    return photos.filter((Q(original__isnull=False) & ~Q(original="")) | ~Q(anonymized=""))
+
+
 class PhotoNotProcessable(Exception):
     """Neither the original nor an anonymized image exists to work from."""
 
@@ -391,10 +488,9 @@ def photo_reprocess(*, photo: Photo) -> Photo:
 
     Raises PhotoNotProcessable when there is nothing to start from.
     """
-    photo = Photo.objects.select_for_update().get(pk=photo.pk)
-    if not photo.original and not photo.anonymized:
+    photos = photos_processable(photos=Photo.objects.select_for_update().filter(pk=photo.pk))
+    if not photo_work_request(photos=photos):
         raise PhotoNotProcessable("Neither the original nor an anonymized image is left.")
-    photo_work_request(photos=Photo.objects.filter(pk=photo.pk))
     photo.refresh_from_db()
     return photo
 

@@ -11,4 +11,5 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation_open, name="invitation_open"),
+    path("cameras/<int:camera_id>/upload/", views.camera_upload, name="camera_upload"),
 ]

@@ -1,6 +1,7 @@
 """Pages. Thin: each reads through a selector and writes through a service."""
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -23,7 +24,23 @@ def home(request):
     if request.user.is_authenticated:
         context["memberships"] = selectors.memberships_of(request.user)
         context["projects"] = selectors.projects_visible_to(request.user)
+        context["upload_cameras"] = selectors.cameras_administered_by(request.user)
     return render(request, "projects/home.html", context)
+
+
+@login_required
+def camera_upload(request, camera_id):
+    """Project admins upload photos for a camera from their computer (several at once)."""
+    camera = selectors.cameras_administered_by(request.user).filter(pk=camera_id).first()
+    if camera is None:
+        raise Http404
+    context = {
+        "camera": camera,
+        "upload_url": reverse("api_camera_photos", args=[camera.pk]),
+        "max_bytes": settings.UPLOAD_MAX_BYTES,
+        "recent": selectors.photos_visible_to(request.user, camera=camera)[:20],
+    }
+    return render(request, "projects/camera_upload.html", context)
 
 
 def _owned_customer_or_404(request, slug):

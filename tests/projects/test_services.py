@@ -3,14 +3,12 @@
 import io
 import zoneinfo
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.core.files.storage import storages
 from PIL import Image
 
 from projects.models import Camera, Photo, token_hash
@@ -23,15 +21,9 @@ from projects.services import (
 )
 from tests.factories import CameraFactory, ProjectFactory
 from tests.images import image_bytes, png_bomb_bytes
+from tests.storage import stored_originals
 
 pytestmark = pytest.mark.django_db
-
-
-def stored_originals() -> set[str]:
-    root = Path(storages["originals"].location)
-    if not root.exists():
-        return set()
-    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
 
 
 class TestCameraToken:
