@@ -8,6 +8,7 @@ Views are thin: a selector decides what the request may see, a service writes.
 import logging
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -93,10 +94,11 @@ def error_response(exc, context):
         return None
     if isinstance(exc, ApiError):
         code = exc.error_code
-        response.headers.update(exc.headers)
+        for name, value in exc.headers.items():
+            response[name] = value
     else:
         code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
-    if isinstance(exc, exceptions.Http404):
+    if isinstance(exc, Http404):
         code = "not_found"
     message = _message(getattr(exc, "detail", "Not found."))
     if isinstance(exc, exceptions.Throttled):
@@ -238,7 +240,7 @@ def _ingest(request, camera: Camera) -> Response:
         photo, created = photo_ingest(
             camera=camera,
             content=upload.read(),
-            filename=upload.name or "photo.jpg",
+            filename=upload.name or "",
             taken_at=taken_at,
         )
     except PhotoRejected as exc:

@@ -269,15 +269,13 @@ def blur_zone_delete(*, zone: BlurZone) -> None:
 # --- Photos ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class PhotoRejected(Exception):
     """An upload we refuse; nothing was stored. ``code`` is machine-readable."""
 
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 def _taken_at(header_local: datetime | None, camera: Camera, fallback: datetime) -> datetime:
@@ -301,7 +299,7 @@ def photo_ingest(
     *,
     camera: Camera,
     content: bytes,
-    filename: str = "photo.jpg",
+    filename: str = "",
     taken_at=None,
     taken_at_fallback=None,
 ) -> tuple[Photo, bool]:
@@ -533,11 +531,18 @@ def privacy_staff_group_sync() -> Group:
     group, _ = Group.objects.get_or_create(name=PRIVACY_STAFF_GROUP)
     codenames = [
         f"{action}_{model}"
-        for model in ("photo", "blurzone")
+        for model in ("photo", "blurzone", "manualregion")
         for action in ("view", "change", "add")
-    ] + [f"view_{model}" for model in ("customer", "membership", "project", "camera")]
+    ] + [
+        "delete_manualregion",
+        *(f"view_{model}" for model in ("customer", "membership", "project", "camera")),
+    ]
     group.permissions.set(
         Permission.objects.filter(content_type__app_label="projects", codename__in=codenames)
+        | Permission.objects.filter(
+            content_type__app_label="anonymizer",
+            codename__in=["view_anonymizationrun", "view_detection"],
+        )
     )
     return group
 

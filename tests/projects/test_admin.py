@@ -221,3 +221,83 @@ def test_enabling_originals_in_the_admin_records_who_and_when(actors, superuser)
     assert project.originals_enabled
     assert project.originals_enabled_by == superuser
     assert project.originals_enabled_at is not None
+
+
+def anonymized(photo):
+    """Make ``photo`` look processed (the pipeline itself is tested in tests/anonymizer)."""
+    photo.anonymized.save("a.jpg", ContentFile(image_bytes()), save=False)
+    photo.status, photo.work_requested_at = Photo.Status.ANONYMIZED, None
+    photo.save()
+    return photo
+
+
+def test_adding_a_blur_zone_in_the_admin_queues_the_cameras_photos(actors, photo, superuser):
+    anonymized(photo)
+
+    response = actors.client(superuser).post(
+        reverse("admin:projects_blurzone_add"),
+        {
+            "camera": actors.camera.pk,
+            "label": "Street",
+            "polygon_xy_norm": "[[0, 0], [0.5, 0], [0.5, 1], [0, 1]]",
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    zone = BlurZone.objects.get()
+    assert zone.created_by == superuser
+    photo.refresh_from_db()
+    assert photo.work_requested_at is not None
+    assert photo.status == Photo.Status.ANONYMIZED  # the current version stays until replaced
+
+
+def test_switching_a_zone_off_redoes_only_photos_with_originals(actors, photo, superuser):
+    zone = BlurZoneFactory(camera=actors.camera)
+    anonymized(photo)
+    photo.original.delete(save=True)
+
+    actors.client(superuser).post(
+        reverse("admin:projects_blurzone_change", args=[zone.pk]),
+        {"camera": actors.camera.pk, "label": "x", "polygon_xy_norm": str(zone.polygon_xy_norm)},
+    )
+
+    zone.refresh_from_db()
+    photo.refresh_from_db()
+    assert not zone.is_active
+    assert photo.work_requested_at is None
+
+
+def test_the_reprocess_action_queues_photos_and_shows_runs(actors, photo, superuser):
+    anonymized(photo)
+    client = actors.client(superuser)
+
+    response = client.post(
+        reverse("admin:projects_photo_changelist"),
+        {"action": "reprocess", "_selected_action": [photo.pk]},
+        follow=True,
+    )
+
+    assert "1 photos queued for anonymization" in response.content.decode()
+    photo.refresh_from_db()
+    assert photo.work_requested_at is not None
+    page = client.get(reverse("admin:projects_photo_change", args=[photo.pk])).content.decode()
+    assert "Anonymization runs" in page and "queued since" in page
+
+
+def test_the_status_cannot_be_set_by_hand_in_the_admin(actors, photo, superuser):
+    actors.client(superuser).post(
+        reverse("admin:projects_photo_change", args=[photo.pk]),
+        {"status": "anonymized"},
+    )
+
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.PENDING
+
+
+def test_a_failed_photo_shows_its_error_to_staff(actors, photo):
+    Photo.objects.filter(pk=photo.pk).update(status="failed", error="CorruptImage: broken")
+
+    page = actors.client(actors.staff).get(reverse("admin:projects_photo_change", args=[photo.pk]))
+
+    assert "CorruptImage: broken" in page.content.decode()

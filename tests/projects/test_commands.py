@@ -1,5 +1,7 @@
-"""Management commands: seed_demo (idempotent) and create_camera (token shown once)."""
+"""Management commands: seed_demo, create_camera (token shown once), import_photos."""
 
+import os
+from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 
@@ -11,6 +13,8 @@ from django.core.management import CommandError, call_command
 from projects.demo import DEMO_PASSWORD
 from projects.demo_images import demo_photo_bytes
 from projects.models import BlurZone, Camera, Customer, Membership, Photo, Project
+from tests.factories import CameraFactory
+from tests.images import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +119,55 @@ def test_create_camera_with_a_bad_time_zone_fails_clearly(actors):
         call_command(
             "create_camera", project="tower", name="X", timezone="Moon/Base", stdout=StringIO()
         )
+
+
+class TestImportPhotos:
+    @pytest.fixture
+    def folder(self, tmp_path):
+        root = tmp_path / "archive"
+        (root / "2026-05-04").mkdir(parents=True)
+        (root / "2026-05-04" / "0800.jpg").write_bytes(image_bytes(color=(10, 200, 30)))
+        (root / "2026-05-04" / "0805.png").write_bytes(image_bytes("PNG", color=(90, 20, 30)))
+        (root / "readme.txt").write_text("camera archive, exported by the vendor tool")
+        (root / "cut.jpg").write_bytes(image_bytes(size=(300, 200))[:700])
+        (root / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+        return root
+
+    def run(self, *args):
+        out = StringIO()
+        call_command("import_photos", *args, "--no-progress", stdout=out, stderr=StringIO())
+        return out.getvalue()
+
+    def test_it_imports_photos_and_lists_what_it_refused_and_why(self, folder):
+        camera = CameraFactory()
+
+        output = self.run("--camera", str(camera.pk), str(folder))
+
+        assert "2 accepted, 0 duplicate, 2 rejected" in output
+        assert "rejected readme.txt: unsupported_image" in output
+        assert "rejected cut.jpg: corrupt_image" in output
+        assert set(camera.photos.values_list("status", flat=True)) == {"pending"}
+
+    def test_running_it_again_imports_nothing_twice(self, folder):
+        camera = CameraFactory()
+        self.run("--camera", str(camera.pk), str(folder))
+
+        output = self.run("--camera", str(camera.pk), str(folder))
+
+        assert "0 accepted, 2 duplicate, 2 rejected" in output
+        assert camera.photos.count() == 2
+
+    def test_a_photo_without_exif_gets_its_file_time(self, folder):
+        camera = CameraFactory()
+        stamp = datetime(2026, 5, 4, 8, 0, tzinfo=UTC).timestamp()
+        os.utime(folder / "2026-05-04" / "0800.jpg", (stamp, stamp))
+
+        self.run("--camera", str(camera.pk), str(folder))
+
+        assert camera.photos.filter(taken_at=datetime(2026, 5, 4, 8, 0, tzinfo=UTC)).exists()
+
+    def test_an_unknown_camera_or_folder_is_a_clear_error(self, folder, tmp_path):
+        with pytest.raises(CommandError, match="No camera with id 999999"):
+            self.run("--camera", "999999", str(folder))
+        with pytest.raises(CommandError, match="is not a folder"):
+            self.run("--camera", str(CameraFactory().pk), str(tmp_path / "missing"))
