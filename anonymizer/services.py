@@ -333,9 +333,10 @@ def photos_requeue_stuck() -> dict[str, int]:
     """Queue again what was asked for but is not moving; fail what tried too often.
 
     Stuck means: a run claimed the photo over ``PHOTO_STUCK_SECONDS`` ago and
-    did not finish (worker killed, lost message), or the request was never
-    handed to the broker (broker down at upload). Runs waiting for a retry
-    are not stuck: their claim is younger than the longest backoff.
+    did not finish (worker killed), the request was never handed to the
+    broker (broker down at upload), or its message waited a day without any
+    worker starting it (lost with the broker's data). Runs waiting for a
+    retry are not stuck: their claim is younger than the longest backoff.
     """
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.PHOTO_STUCK_SECONDS)
@@ -344,7 +345,12 @@ def photos_requeue_stuck() -> dict[str, int]:
     never_sent = Q(processing_started_at__isnull=True, work_requested_at__lt=grace) & (
         Q(queued_at__isnull=True) | Q(queued_at__lt=F("work_requested_at"))
     )
-    candidates = Photo.objects.filter(work_requested_at__isnull=False).filter(stalled | never_sent)
+    # A message a day old that no worker ever started was most likely lost with
+    # the broker's data; a duplicate of one still queued finds nothing to do.
+    lost = Q(processing_started_at__isnull=True, queued_at__lt=now - timedelta(days=1))
+    candidates = Photo.objects.filter(work_requested_at__isnull=False).filter(
+        stalled | never_sent | lost
+    )
     failed = 0
     for photo_id in list(
         candidates.filter(attempts__gte=settings.PHOTO_MAX_ATTEMPTS).values_list("pk", flat=True)

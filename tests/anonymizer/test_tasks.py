@@ -437,3 +437,13 @@ class TestBlurZoneChanges:
         photo.refresh_from_db()
         assert photo.runs.order_by("-started_at").first().manual_regions_count == 1
         assert change_in(content, read(photo.anonymized), RIGHT_BOX) > 60
+
+
+def test_a_message_lost_by_the_broker_is_sent_again_after_a_day(monkeypatch):
+    photo, _ = photo_ingest(camera=CameraFactory(), content=checkerboard_jpeg())
+    Photo.objects.filter(pk=photo.pk).update(queued_at=timezone.now() - timedelta(hours=25))
+    sent = []
+    monkeypatch.setattr(anonymize_photo, "apply_async", lambda args, **kw: sent.append(args))
+
+    assert photos_requeue_stuck.apply().get()["requeued"] == 1
+    assert sent == [(str(photo.pk),)]
