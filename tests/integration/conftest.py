@@ -4,6 +4,8 @@
 the database migrated and static files collected. Missing programs skip the
 tests, or fail them when ``DEVISUBOX_REQUIRE_SERVICES=1`` (CI sets it); a
 service that does not start always fails, with its log's tail.
+``DEVISUBOX_KEEP_STACK=1`` keeps the stack's folder (logs, data) after the
+session, for a look at what happened.
 """
 
 import os
@@ -17,32 +19,42 @@ from tests.integration.stack import MissingService, ServiceError, Stack
 _started: list[Stack] = []
 
 
-def _services_required() -> bool:
-    value = os.environ.get("DEVISUBOX_REQUIRE_SERVICES", "").strip().lower()
-    return value in {"1", "true", "yes", "on"}
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 @pytest.fixture(scope="session")
 def stack():
     """PostgreSQL, Redis and SeaweedFS on 127.0.0.1, migrated; stopped at session end."""
     began = time.monotonic()
-    services = Stack()
+    services = Stack(keep=_flag("DEVISUBOX_KEEP_STACK"))
     try:
+        missing = failed = None
         try:
             services.start()
         except MissingService as exc:
-            message = f"integration services unavailable: {exc}"
-            if _services_required():
-                pytest.fail(f"{message} (DEVISUBOX_REQUIRE_SERVICES=1)", pytrace=False)
-            pytest.skip(message)
+            missing = f"integration services unavailable: {exc}"
         except ServiceError as exc:
-            pytest.fail(f"an integration service did not start:\n{exc}", pytrace=False)
+            failed = f"an integration service did not start:\n{exc}"
+        if missing and _flag("DEVISUBOX_REQUIRE_SERVICES"):
+            pytest.fail(f"{missing} (DEVISUBOX_REQUIRE_SERVICES=1)", pytrace=False)
+        if missing:
+            pytest.skip(missing)
+        if failed:
+            pytest.fail(failed, pytrace=False)
         services.prepare()
         services.timings["session_start"] = round(time.monotonic() - began, 2)
         _started.append(services)
         yield services
     finally:
         services.close()
+
+
+@pytest.fixture(autouse=True)
+def _services_up(request):
+    """Before each test that uses the stack: bring back what an earlier test took down."""
+    if "stack" in request.fixturenames:
+        request.getfixturevalue("stack").ensure_running()
 
 
 @pytest.fixture
@@ -65,3 +77,5 @@ def pytest_terminal_summary(terminalreporter):
     for services in _started:
         timings = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in services.timings.items())
         terminalreporter.write_line(f"integration stack start: {timings}")
+        if _flag("DEVISUBOX_KEEP_STACK"):
+            terminalreporter.write_line(f"integration stack kept in {services.base_dir}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import glob
 import json
 import os
@@ -37,6 +38,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+_CELERY = (sys.executable, "-m", "celery", "-A", "devisubox")
 
 #: Buckets the production profile is pointed at.
 DISPLAY_BUCKET = "display"
@@ -154,7 +156,31 @@ def _signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
-def _spawn(args: list[str], *, log: Path, env: Mapping[str, str] | None = None, cwd=None):
+def _libc_prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+# Looked up here, in the parent: the child may have switched to a user that
+# cannot read this interpreter's files, so it must import nothing.
+_PRCTL = _libc_prctl()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: be killed if the test process dies (Linux only).
+
+    A test run killed outright (a CI timeout) leaves no server behind this way.
+    """
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _spawn(args: list[str], *, log: Path, env: Mapping[str, str] | None = None, cwd=None, **popen):
     """Start ``args`` in its own session (process group), output appended to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
@@ -166,6 +192,8 @@ def _spawn(args: list[str], *, log: Path, env: Mapping[str, str] | None = None, 
             env=dict(env) if env is not None else None,
             cwd=cwd,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
+            **popen,
         )
 
 
@@ -311,8 +339,9 @@ class Stack:
     program is missing); ``close()`` stops everything and removes the folder.
     """
 
-    def __init__(self, base_dir: Path | None = None):
-        self._owns_base = base_dir is None
+    def __init__(self, base_dir: Path | None = None, *, keep: bool = False):
+        # The folder is removed by close() when the stack made it, unless ``keep``.
+        self._owns_base = base_dir is None and not keep
         self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="devisubox-it-"))
         # The postgres user must be able to reach its folder inside.
         self.base_dir.chmod(0o755)
@@ -337,6 +366,7 @@ class Stack:
         # Services' processes and ports.
         self.pg_port = self.redis_port = self.s3_port = 0
         self._weed_ports: dict[str, int] = {}
+        self._pg_proc: subprocess.Popen | None = None
         self._redis_proc: subprocess.Popen | None = None
         self._weed_proc: subprocess.Popen | None = None
         self._s3_client = None
@@ -414,13 +444,22 @@ class Stack:
             with contextlib.suppress(Exception):
                 self._stop_redis(timeout=10)
             with contextlib.suppress(Exception):
-                self._stop_postgres()
+                self._stop_postgres(timeout=10, immediate=True)
         for port in self._weed_ports.values():
             for kind in ("master", "volume", "filer", "s3"):
                 with contextlib.suppress(OSError):
                     os.unlink(f"/tmp/seaweedfs-{kind}-grpc-{port}.sock")  # noqa: S108
         if self._owns_base:
             shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    def ensure_running(self) -> None:
+        """Start again whatever a fault-injecting test left down (PostgreSQL, Redis, S3)."""
+        if self._pg_proc is not None and self._pg_proc.poll() is not None:
+            self._run_postgres()
+        if self._redis_proc is not None and self._redis_proc.poll() is not None:
+            self._start_redis()
+        if self._weed_proc is not None and self._weed_proc.poll() is not None:
+            self.start_s3()
 
     def __enter__(self) -> Stack:
         return self.start()
@@ -548,7 +587,7 @@ class Stack:
 
     def celery(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
         """Run ``celery -A devisubox *args`` (same keywords as ``run``)."""
-        return self.run([sys.executable, "-m", "celery", "-A", "devisubox", *args], **kwargs)
+        return self.run([*_CELERY, *args], **kwargs)
 
     def migrate(self) -> None:
         self.manage("migrate", "--noinput")
@@ -567,27 +606,10 @@ class Stack:
         number = self._next("web")
         port = free_ports(1)[0]
         log = self.logs_dir / f"web-{number}.log"
-        proc = _spawn(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "devisubox.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--access-logfile",
-                "-",
-                "--error-logfile",
-                "-",
-                "--graceful-timeout",
-                "10",
-            ],
-            log=log,
-            env=self._env(env),
-            cwd=REPO_ROOT,
-        )
+        args = [sys.executable, "-m", "gunicorn", "devisubox.wsgi", "--bind", f"127.0.0.1:{port}"]
+        args += ["--workers", str(workers), "--graceful-timeout", "10"]
+        args += ["--access-logfile", "-", "--error-logfile", "-"]
+        proc = _spawn(args, log=log, env=self._env(env), cwd=REPO_ROOT)
         handle = WebServer(f"web-{number}", proc, log, port)
         self._handles.append(handle)
 
@@ -617,22 +639,8 @@ class Stack:
         name = name or f"worker{number}"
         nodename = f"{name}@{socket.gethostname()}"
         log = self.logs_dir / f"worker-{name}-{number}.log"
-        args = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "devisubox",
-            "worker",
-            "--loglevel",
-            "info",
-            "--concurrency",
-            str(concurrency),
-            "--pool",
-            "prefork",
-            "-n",
-            f"{name}@%h",
-        ]
+        args = [*_CELERY, "worker", "--loglevel", "info", "-n", f"{name}@%h"]
+        args += ["--pool", "prefork", "--concurrency", str(concurrency)]
         if queues:
             args += ["-Q", queues]
         args += list(extra_args)
@@ -650,23 +658,8 @@ class Stack:
         log = self.logs_dir / f"beat-{number}.log"
         schedule = self.base_dir / "beat" / f"celerybeat-schedule-{number}"
         schedule.parent.mkdir(parents=True, exist_ok=True)
-        proc = _spawn(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "devisubox",
-                "beat",
-                "--loglevel",
-                "info",
-                "--schedule",
-                str(schedule),
-            ],
-            log=log,
-            env=self._env(env),
-            cwd=REPO_ROOT,
-        )
+        args = [*_CELERY, "beat", "--loglevel", "info", "--schedule", str(schedule)]
+        proc = _spawn(args, log=log, env=self._env(env), cwd=REPO_ROOT)
         handle = ProcessHandle(f"beat-{number}", proc, log)
         self._handles.append(handle)
         handle.wait_for_log(r"beat: Starting\.\.\.", timeout=timeout)
@@ -710,57 +703,14 @@ class Stack:
             os.chown(pg, entry.pw_uid, entry.pw_gid)
         self.pg_port = free_ports(1)[0]
         bindir = self.pg_bindir
-        self._pg_run(
-            [
-                str(bindir / "initdb"),
-                "-D",
-                str(pg / "data"),
-                "-U",
-                "postgres",
-                "--auth-local=trust",
-                "--auth-host=scram-sha-256",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-                "--no-instructions",
-            ],
-            "initdb",
-        )
-        options = " ".join(
-            [
-                "-c listen_addresses=127.0.0.1",
-                f"-c port={self.pg_port}",
-                f"-c unix_socket_directories={pg}",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
-                "-c max_connections=200",
-            ]
-        )
-        self._pg_run(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(pg / "data"),
-                "-l",
-                str(pg / "server.log"),
-                "-w",
-                "-t",
-                str(int(READY_TIMEOUT)),
-                "-o",
-                options,
-                "start",
-            ],
-            "pg_ctl start",
-            timeout=READY_TIMEOUT + 10,
-        )
-        import psycopg
+        # Superuser over the (private) socket only; TCP needs the role's password.
+        initdb = [str(bindir / "initdb"), "-D", str(pg / "data"), "-U", "postgres", "-E", "UTF8"]
+        initdb += ["--auth-local=trust", "--auth-host=scram-sha-256", "--locale=C"]
+        self._pg_run([*initdb, "--no-sync", "--no-instructions"], "initdb")
+        self._run_postgres()
         from psycopg import sql
 
-        with psycopg.connect(
-            host=str(pg), port=self.pg_port, user="postgres", dbname="postgres", autocommit=True
-        ) as conn:
+        with self._pg_superuser() as conn:
             conn.execute(
                 sql.SQL("CREATE ROLE devisubox LOGIN CREATEDB PASSWORD {}").format(
                     sql.Literal(self.pg_password)
@@ -768,30 +718,54 @@ class Stack:
             )
             conn.execute("CREATE DATABASE devisubox OWNER devisubox")
 
-    def _stop_postgres(self) -> None:
-        data = self._pg_dir / "data"
-        if not (data / "postmaster.pid").exists():
-            return
-        with contextlib.suppress(Exception):
-            self._pg_run(
-                [
-                    str(self.pg_bindir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-m",
-                    "immediate",
-                    "-w",
-                    "-t",
-                    "15",
-                    "stop",
-                ],
-                "pg_ctl stop",
-                timeout=25,
-            )
-        pidfile = data / "postmaster.pid"
-        if pidfile.exists():  # pg_ctl failed: kill the postmaster, its children follow
-            with contextlib.suppress(Exception):
-                os.kill(int(pidfile.read_text().split()[0]), signal.SIGKILL)
+    def _pg_superuser(self):
+        import psycopg
+
+        return psycopg.connect(
+            host=str(self._pg_dir),
+            port=self.pg_port,
+            user="postgres",
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=5,
+        )
+
+    def _run_postgres(self) -> None:
+        """The postmaster in the foreground, a child of this process (not pg_ctl's daemon)."""
+        pg = self._pg_dir
+        args = [str(self.pg_bindir / "postgres"), "-D", str(pg / "data")]
+        for option in (
+            "listen_addresses=127.0.0.1",
+            f"port={self.pg_port}",
+            f"unix_socket_directories={pg}",
+            "max_connections=200",
+            "fsync=off",
+            "synchronous_commit=off",
+            "full_page_writes=off",
+        ):
+            args += ["-c", option]
+        # As root, Popen switches to the postgres user itself (runuser would stay
+        # in between and keep the server alive if the test process were killed).
+        user = {"user": "postgres", "group": "postgres", "extra_groups": []}
+        log = pg / "server.log"
+        self._pg_proc = _spawn(args, log=log, cwd=pg, **(user if self._as_root else {}))
+
+        def answers() -> bool:
+            with self._pg_superuser() as conn:
+                return conn.execute("select 1").fetchone() == (1,)
+
+        wait_until(answers, timeout=READY_TIMEOUT, what="postgres", log=log, process=self._pg_proc)
+
+    def _stop_postgres(self, timeout: float = 30, *, immediate: bool = False) -> None:
+        if self._pg_proc is not None:
+            # SIGINT: fast shutdown (clients disconnected, checkpoint); SIGQUIT: immediate.
+            sig = signal.SIGQUIT if immediate else signal.SIGINT
+            _stop_process(self._pg_proc, timeout=timeout, sig=sig)
+
+    def restart_postgres(self, *, immediate: bool = False) -> None:
+        """Stop PostgreSQL (fast shutdown, or ``immediate``: a crash) and start it again."""
+        self._stop_postgres(immediate=immediate)
+        self._run_postgres()
 
     def sql(self, query: str, params=()) -> list[tuple]:
         """Run one statement as the devisubox role on a fresh autocommit connection."""
@@ -817,35 +791,13 @@ class Stack:
 
     def _start_redis(self) -> None:
         log = self._redis_dir / "redis.log"
-        self._redis_proc = _spawn(
-            [
-                str(self.redis_server),
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.redis_port),
-                "--dir",
-                str(self._redis_dir),
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--save",
-                "",
-                "--daemonize",
-                "no",
-                "--protected-mode",
-                "yes",
-            ],
-            log=log,
-            cwd=self._redis_dir,
-        )
+        args = [str(self.redis_server), "--bind", "127.0.0.1", "--port", str(self.redis_port)]
+        args += ["--dir", str(self._redis_dir), "--daemonize", "no", "--save", ""]
+        # Every write reaches the append-only file: queued messages survive restarts.
+        args += ["--appendonly", "yes", "--appendfsync", "always"]
+        self._redis_proc = _spawn(args, log=log, cwd=self._redis_dir)
         wait_until(
-            self._redis_ping,
-            timeout=READY_TIMEOUT,
-            what="redis",
-            log=log,
-            process=self._redis_proc,
+            self._redis_ping, timeout=READY_TIMEOUT, what="redis", log=log, process=self._redis_proc
         )
 
     def redis(self, db: int = 0):

@@ -23,6 +23,16 @@ def test_postgres_answers_and_is_migrated(stack):
     assert {"projects_photo", "django_migrations", "auth_user"} <= tables
 
 
+def test_postgres_keeps_its_data_across_a_restart(stack):
+    stack.sql("create table harness_restart (note text)")
+    try:
+        stack.sql("insert into harness_restart values (%s)", ("kept",))
+        stack.restart_postgres()
+        assert stack.sql("select note from harness_restart") == [("kept",)]
+    finally:
+        stack.sql("drop table if exists harness_restart")
+
+
 def test_manage_runs_the_production_profile(stack):
     result = stack.manage("check")
     assert "no issues" in result.stdout
