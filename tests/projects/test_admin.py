@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from PIL import Image
 
+from anonymizer.services import photo_anonymize_fail
 from projects.models import BlurZone, Camera, Customer, Invitation, Membership, Photo, Project
 from projects.services import camera_create, photo_ingest
 from tests.factories import BlurZoneFactory, UserFactory
@@ -301,3 +302,19 @@ def test_a_failed_photo_shows_its_error_to_staff(actors, photo):
     page = actors.client(actors.staff).get(reverse("admin:projects_photo_change", args=[photo.pk]))
 
     assert "CorruptImage: broken" in page.content.decode()
+
+
+def test_staff_browse_failed_runs_with_their_errors(actors, photo):
+    photo_anonymize_fail(photo_id=photo.pk, error="CorruptImage: the original is damaged")
+    client = actors.client(actors.staff)
+
+    page = client.get(
+        reverse("admin:anonymizer_anonymizationrun_changelist"), {"outcome": "failed"}
+    )
+
+    assert page.status_code == 200
+    assert "the original is damaged" in page.content.decode()
+    run_page = client.get(
+        reverse("admin:anonymizer_anonymizationrun_change", args=[photo.runs.get().pk])
+    )
+    assert run_page.status_code == 200
