@@ -434,6 +434,7 @@ def photos_enqueue(*, photo_ids, backlog: bool = False) -> int:
     (``photos_requeue_stuck``) sends them later, so nothing is lost. ``backlog``
     gives the tasks a lower priority than new uploads.
     """
+    # Imported here: the anonymizer's Django side builds on this module.
     from anonymizer.tasks import PRIORITY_BACKLOG, PRIORITY_NEW, anonymize_photo
 
     sent = []
