@@ -1,0 +1,64 @@
+"""Browser tests: Playwright driving Debian's chromium (never a downloaded browser).
+
+Chromium missing skips these tests, or fails them when
+``DEVISUBOX_REQUIRE_SERVICES=1`` (CI installs it with apt-get).
+"""
+
+import os
+import shutil
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the tests' own ORM
+# calls (setting up rows, checking them) are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = _chromium()
+    if executable is None:
+        reason = "Debian's chromium is not installed (apt-get install chromium)"
+        if os.environ.get("DEVISUBOX_REQUIRE_SERVICES") == "1":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def signed_in_page(browser, live_server):
+    """``page_for(user)``: a fresh browser page whose session is ``user``'s."""
+    from django.test import Client
+
+    contexts = []
+
+    def page_for(user):
+        client = Client()
+        client.force_login(user)
+        context = browser.new_context(base_url=live_server.url)
+        context.add_cookies(
+            [
+                {
+                    "name": "sessionid",
+                    "value": client.cookies["sessionid"].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield page_for
+    for context in contexts:
+        context.close()
