@@ -329,6 +329,7 @@ PHOTO_SWEEP_INTERVAL_SECONDS = env_int("PHOTO_SWEEP_INTERVAL_SECONDS", 300, mini
 
 CELERY_BEAT_SCHEDULE = {
     "housekeeping-hourly": {"task": "projects.tasks.housekeeping_run", "schedule": 3600.0},
+    "originals-purge-hourly": {"task": "projects.tasks.originals_purge", "schedule": 3600.0},
     "photos-requeue-stuck": {
         "task": "anonymizer.tasks.photos_requeue_stuck",
         "schedule": float(PHOTO_SWEEP_INTERVAL_SECONDS),
@@ -362,6 +363,20 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Devisubox] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Failed logins lock an address out for 5 minutes after 5 tries (allauth's limits,
+# kept in the cache, so production needs the shared Redis cache).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reauthenticate": "10/m/user",
+}
+# Originals are shown only within this many seconds of a two-factor verification
+# in the session; after it, the user confirms their code again.
+ORIGINALS_MFA_MAX_AGE_SECONDS = env_int(
+    "ORIGINALS_MFA_MAX_AGE_SECONDS", 900, minimum=60, maximum=12 * 3600
+)
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Devisubox")
 INVITATION_EXPIRY_DAYS = env_int("INVITATION_EXPIRY_DAYS", 7, minimum=1, maximum=60)
 

@@ -4,8 +4,10 @@ Originals are never linked or previewed here: their access is logged and
 goes through the originals view of the access issue.
 """
 
+import csv
+
 from django.contrib import admin, messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -19,6 +21,8 @@ from projects.models import (
     Invitation,
     ManualRegion,
     Membership,
+    OriginalAccess,
+    OriginalsPurge,
     Photo,
     Project,
 )
@@ -346,3 +350,58 @@ class BlurZoneAdmin(admin.ModelAdmin):
     def delete_zones(self, request, queryset):
         for zone in queryset:
             blur_zone_delete(zone=zone)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records nobody may add, change or delete from the UI."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OriginalAccess)
+class OriginalAccessAdmin(ReadOnlyAdmin):
+    list_display = ["accessed_at", "user_email", "photo_uuid", "project", "ip_address", "purpose"]
+    list_filter = ["project__customer", "project"]
+    search_fields = ["user_email", "=photo_uuid", "ip_address"]
+    date_hierarchy = "accessed_at"
+    list_select_related = ["project"]
+    actions = ["export_csv"]
+
+    def get_actions(self, request):
+        # Read-only permission still lists actions; the export is the only one.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Export the selected rows as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="original-accesses.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["accessed_at", "user", "photo", "project", "ip_address", "purpose"])
+        for access in queryset.select_related("project"):
+            writer.writerow(
+                [
+                    access.accessed_at.isoformat(),
+                    access.user_email,
+                    access.photo_uuid,
+                    access.project.slug,
+                    access.ip_address or "",
+                    access.purpose,
+                ]
+            )
+        return response
+
+
+@admin.register(OriginalsPurge)
+class OriginalsPurgeAdmin(ReadOnlyAdmin):
+    list_display = ["ran_at", "dry_run", "due", "deleted", "failed"]
+    list_filter = ["dry_run"]
+    date_hierarchy = "ran_at"

@@ -3,7 +3,7 @@ from allauth.core import context
 from django import forms
 
 from projects.adapters import pending_invitation
-from projects.models import Membership
+from projects.models import Membership, Project
 
 
 class InvitationSignupForm(SignupForm):
@@ -29,3 +29,21 @@ class InvitationForm(forms.Form):
         label="May view originals",
         help_text="Only where a project keeps originals for a recorded purpose.",
     )
+
+
+class OriginalsEnableForm(forms.ModelForm):
+    """An owner records why originals are kept and for how long (1 to 30 days)."""
+
+    class Meta:
+        model = Project
+        fields = ["originals_purpose", "originals_retention_days"]
+        labels = {
+            "originals_purpose": "Lawful purpose",
+            "originals_retention_days": "Keep each original for (days)",
+        }
+
+    def clean_originals_purpose(self):
+        purpose = self.cleaned_data["originals_purpose"].strip()
+        if not purpose:
+            raise forms.ValidationError("Record the lawful purpose (for example site security).")
+        return purpose

@@ -347,3 +347,46 @@ class BlurZone(models.Model):
 
     def __str__(self) -> str:
         return self.label or f"Zone {self.pk}"
+
+
+class OriginalAccess(models.Model):
+    """One view of a non-anonymized original: who, which photo, when, from where, why.
+
+    Rows are never changed or deleted from the UI; they outlive the photo (whose
+    id and project are kept) so the log still answers after the purge.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user_email = models.EmailField(help_text="The address at the time of access.")
+    photo = models.ForeignKey(
+        Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="original_accesses"
+    )
+    photo_uuid = models.UUIDField(help_text="Kept when the photo itself is deleted.")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="original_accesses")
+    accessed_at = models.DateTimeField(default=now, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    purpose = models.TextField(help_text="The project's recorded purpose at the time of access.")
+
+    class Meta:
+        ordering = ["-accessed_at"]
+        verbose_name = "original access"
+        verbose_name_plural = "original accesses (audit log)"
+
+    def __str__(self) -> str:
+        return f"{self.user_email} viewed {self.photo_uuid} at {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class OriginalsPurge(models.Model):
+    """One run of the originals purge and how many files it deleted."""
+
+    ran_at = models.DateTimeField(default=now, db_index=True)
+    dry_run = models.BooleanField(default=False)
+    due = models.PositiveIntegerField(default=0, help_text="Originals past their deletion time.")
+    deleted = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0, help_text="Storage refused; retried next run.")
+
+    class Meta:
+        ordering = ["-ran_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%Y-%m-%d %H:%M}: {self.deleted} deleted, {self.failed} failed"

@@ -1,6 +1,9 @@
 """Reads: every query for a request starts from what its user may see."""
 
-from django.db.models import QuerySet
+import time
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from projects.models import Camera, Customer, Invitation, Membership, Photo, Project, token_hash
@@ -16,10 +19,14 @@ def memberships_of(user) -> QuerySet[Membership]:
 
 
 def projects_visible_to(user) -> QuerySet[Project]:
-    """Projects of the user's customers; for anonymous visitors, public projects only."""
+    """Projects a request may see: public ones for everybody, its customers' for a
+    member, every project for staff. Anything else is a 404."""
+    projects = Project.objects.select_related("customer")
     if not user.is_authenticated:
-        return Project.objects.filter(is_public=True).select_related("customer")
-    return Project.objects.filter(customer__memberships__user=user).select_related("customer")
+        return projects.filter(is_public=True)
+    if user.is_staff:
+        return projects
+    return projects.filter(Q(is_public=True) | Q(customer__memberships__user=user)).distinct()
 
 
 def public_projects() -> QuerySet[Project]:
@@ -62,11 +69,92 @@ def photos_visible_to(user, *, camera: Camera | None = None) -> QuerySet[Photo]:
     photos = Photo.objects.select_related("camera__project")
     if camera is not None:
         return photos.filter(camera=camera)
+    public = Q(camera__project__is_public=True, status=Photo.Status.ANONYMIZED)
     if not user.is_authenticated:
-        return photos.filter(camera__project__is_public=True, status=Photo.Status.ANONYMIZED)
+        return photos.filter(public)
     if user.is_staff:
         return photos
-    return photos.filter(camera__project__customer__memberships__user=user)
+    member_ids = Membership.objects.filter(user=user).values("customer_id")
+    return photos.filter(public | Q(camera__project__customer_id__in=member_ids))
+
+
+def photos_with_images_for(user) -> QuerySet[Photo]:
+    """Visible photos whose anonymized images may be served: anonymized ones only.
+
+    Nobody, members and staff included, gets an image of a photo still being
+    processed, failed or quarantined (fail closed).
+    """
+    return photos_visible_to(user).filter(status=Photo.Status.ANONYMIZED)
+
+
+def membership_in(user, customer_id) -> Membership | None:
+    """The user's membership of a customer, if any."""
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, customer_id=customer_id).first()
+
+
+class OriginalRefusal:
+    """Why an original is not shown (each reason has its own page)."""
+
+    NOT_ENABLED = "not_enabled"  # the project keeps no originals (or records no purpose)
+    NO_RIGHT = "no_right"  # not a member allowed to view originals
+    NO_MFA = "no_mfa"  # the user has no two-factor authentication
+    MFA_STALE = "mfa_stale"  # not verified with it in the last ORIGINALS_MFA_MAX_AGE_SECONDS
+    GONE = "gone"  # deleted (retention over, or anonymized without keeping it)
+
+
+def _mfa_verified_at(request) -> float | None:
+    from allauth.account.internal.flows.login import get_authentication_records
+
+    times = [
+        record.get("at", 0)
+        for record in get_authentication_records(request, request.user)
+        if record.get("method") == "mfa"
+    ]
+    return max(times) if times else None
+
+
+def original_refusal(request, photo: Photo) -> str | None:
+    """None if this request may see ``photo``'s original, else an ``OriginalRefusal``.
+
+    ``photo`` must come from ``photos_visible_to``. All of these must hold:
+    the project keeps originals with a recorded purpose; the user is a member
+    of its customer allowed to view originals (staff are not, as such); the
+    user has TOTP two-factor authentication and verified it in this session
+    within ``ORIGINALS_MFA_MAX_AGE_SECONDS``; the original still exists.
+    """
+    from allauth.mfa.models import Authenticator
+
+    user, project = request.user, photo.camera.project
+    if not project.originals_enabled or not project.originals_purpose.strip():
+        return OriginalRefusal.NOT_ENABLED
+    membership = membership_in(user, project.customer_id)
+    if membership is None or not membership.can_view_originals:
+        return OriginalRefusal.NO_RIGHT
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        return OriginalRefusal.NO_MFA
+    verified_at = _mfa_verified_at(request)
+    if verified_at is None or time.time() - verified_at > settings.ORIGINALS_MFA_MAX_AGE_SECONDS:
+        return OriginalRefusal.MFA_STALE
+    if not photo.has_original:
+        return OriginalRefusal.GONE
+    return None
+
+
+def project_owned_by(user, slug: str) -> Project | None:
+    """The project with ``slug`` if ``user`` owns its customer, else None."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Project.objects.filter(
+            slug=slug,
+            customer__memberships__user=user,
+            customer__memberships__role=Membership.Role.OWNER,
+        )
+        .select_related("customer")
+        .first()
+    )
 
 
 def photos_administered_by(user) -> QuerySet[Photo]:

@@ -31,6 +31,8 @@ from projects.models import (
     Customer,
     Invitation,
     Membership,
+    OriginalAccess,
+    OriginalsPurge,
     Photo,
     Project,
     token_hash,
@@ -524,6 +526,104 @@ def photo_original_delete(*, photo: Photo) -> bool:
     return True
 
 
+# --- Originals: enabling, access log, purge --------------------------------------
+
+
+@transaction.atomic
+def project_originals_enable(*, project: Project, by, purpose: str, retention_days: int) -> Project:
+    """Keep originals for ``project`` for a recorded lawful purpose (an owner's decision).
+
+    Records who and when. Raises ValidationError for an empty purpose or a
+    retention outside 1..30 days. Photos already anonymized have no original
+    any more; only new uploads are kept.
+    """
+    project.originals_enabled = True
+    project.originals_purpose = purpose.strip()
+    project.originals_retention_days = retention_days
+    project.originals_enabled_by = by
+    project.originals_enabled_at = timezone.now()
+    project.full_clean()
+    project.save()
+    logger.info("originals enabled on project %s by %s", project.pk, by)
+    return project
+
+
+@transaction.atomic
+def project_originals_disable(*, project: Project, by) -> int:
+    """Stop keeping originals and delete the project's kept ones; return how many.
+
+    Originals still waiting for their anonymization are kept until it is done
+    (it then deletes them, as for any project without originals).
+    """
+    project.originals_enabled = False
+    project.save(update_fields=["originals_enabled"])
+    photos = _with_original(
+        Photo.objects.filter(camera__project=project, status=Photo.Status.ANONYMIZED)
+    )
+    # Due now: if a file cannot be deleted below, the purge deletes it next run.
+    photos.update(original_delete_after=timezone.now())
+    ids = list(photos.values_list("pk", flat=True))
+    transaction.on_commit(lambda: _originals_delete(Photo.objects.filter(pk__in=ids)))
+    logger.info("originals disabled on project %s by %s: %s to delete", project.pk, by, len(ids))
+    return len(ids)
+
+
+def _originals_delete(photos) -> tuple[int, int]:
+    deleted = failed = 0
+    for photo in photos.iterator(chunk_size=200):
+        try:
+            deleted += photo_original_delete(photo=photo)
+        except Exception:
+            failed += 1
+            logger.exception("original of photo %s could not be deleted yet", photo.pk)
+    return deleted, failed
+
+
+def original_access_record(*, user, photo: Photo, ip_address: str | None) -> OriginalAccess:
+    """Log one view of ``photo``'s original, with the purpose in force at that moment."""
+    project = photo.camera.project
+    return OriginalAccess.objects.create(
+        user=user,
+        user_email=user.email,
+        photo=photo,
+        photo_uuid=photo.pk,
+        project=project,
+        ip_address=ip_address,
+        purpose=project.originals_purpose,
+    )
+
+
+def originals_due(*, at=None):
+    """Originals that must be gone by ``at``: past their deletion time, or past 30 days.
+
+    The 30-day cap holds whatever a project's settings or a row say: from the
+    earlier of capture and receipt once the photo has an anonymized version;
+    before that (an archive of old photos just imported) the original is
+    needed once to anonymize it, so only 30 days after receipt count.
+    """
+    at = at or timezone.now()
+    cap = at - timedelta(days=MAX_RETENTION_DAYS)
+    past_cap = Q(received_at__lte=cap) | (Q(taken_at__lte=cap) & ~Q(anonymized=""))
+    return _with_original(Photo.objects.all()).filter(Q(original_delete_after__lte=at) | past_cap)
+
+
+def originals_purge(*, dry_run: bool = False) -> OriginalsPurge:
+    """Delete every due original from its storage and record how many (see ``originals_due``).
+
+    A file the storage refuses to delete stays due and is tried again next run.
+    """
+    due = originals_due()
+    count = due.count()
+    deleted = failed = 0
+    if not dry_run:
+        deleted, failed = _originals_delete(due)
+    record = OriginalsPurge.objects.create(
+        dry_run=dry_run, due=count, deleted=deleted, failed=failed
+    )
+    logger.info("originals purge: %s", record)
+    return record
+
+
 # --- Staff and housekeeping --------------------------------------------------------
 
 
@@ -536,7 +636,17 @@ def privacy_staff_group_sync() -> Group:
         for action in ("view", "change", "add")
     ] + [
         "delete_manualregion",
-        *(f"view_{model}" for model in ("customer", "membership", "project", "camera")),
+        *(
+            f"view_{model}"
+            for model in (
+                "customer",
+                "membership",
+                "project",
+                "camera",
+                "originalaccess",
+                "originalspurge",
+            )
+        ),
     ]
     group.permissions.set(
         Permission.objects.filter(content_type__app_label="projects", codename__in=codenames)

@@ -12,4 +12,19 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", views.invitation_open, name="invitation_open"),
     path("cameras/<int:camera_id>/upload/", views.camera_upload, name="camera_upload"),
+    path("projects/<slug:slug>/", views.project_detail, name="project_detail"),
+    path("projects/<slug:slug>/originals/", views.project_originals, name="project_originals"),
+    path(
+        "projects/<slug:slug>/originals-log/",
+        views.project_audit_log,
+        name="project_audit_log",
+    ),
+    path(
+        "projects/<slug:slug>/cameras/<slug:camera_slug>/",
+        views.camera_gallery,
+        name="camera_gallery",
+    ),
+    path("photos/<uuid:photo_id>/", views.photo_detail, name="photo_detail"),
+    path("photos/<uuid:photo_id>/image/<str:kind>/", views.photo_image, name="photo_image"),
+    path("photos/<uuid:photo_id>/original/", views.photo_original, name="photo_original"),
 ]

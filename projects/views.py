@@ -1,21 +1,34 @@
 """Pages. Thin: each reads through a selector and writes through a service."""
 
+import csv
+import mimetypes
+
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from projects import selectors
 from projects.adapters import SESSION_INVITATION_KEY
-from projects.forms import InvitationForm
-from projects.services import invitation_accept, invitation_create
+from projects.forms import InvitationForm, OriginalsEnableForm
+from projects.models import Project
+from projects.services import (
+    invitation_accept,
+    invitation_create,
+    original_access_record,
+    project_originals_disable,
+    project_originals_enable,
+)
 
 
 def home(request):
@@ -112,3 +125,193 @@ def invitation_open(request, token):
     request.session[SESSION_INVITATION_KEY] = invitation.pk
     get_adapter(request).stash_verified_email(request, invitation.email)
     return redirect("account_signup")
+
+
+# --- Projects, galleries, photos ------------------------------------------------
+
+GALLERY_PAGE_SIZE = 48
+IMAGE_FIELDS = {"display": "display", "full": "anonymized", "thumbnail": "thumbnail"}
+
+
+def project_detail(request, slug):
+    """A project's cameras with their latest photo, and its originals policy."""
+    project = get_object_or_404(selectors.projects_visible_to(request.user), slug=slug)
+    photos = selectors.photos_with_images_for(request.user)
+    cameras = [
+        (camera, photos.filter(camera=camera).first())
+        for camera in project.cameras.filter(is_active=True)
+    ]
+    owned = selectors.project_owned_by(request.user, slug) is not None
+    context = {
+        "project": project,
+        "cameras": cameras,
+        "is_owner": owned,
+        "originals_form": OriginalsEnableForm(instance=project) if owned else None,
+    }
+    return render(request, "projects/project_detail.html", context)
+
+
+def camera_gallery(request, slug, camera_slug):
+    """A camera's photos, newest first; members also see those still being processed."""
+    project = get_object_or_404(selectors.projects_visible_to(request.user), slug=slug)
+    camera = get_object_or_404(project.cameras, slug=camera_slug)
+    photos = selectors.photos_visible_to(request.user).filter(camera=camera)
+    page = Paginator(photos, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"project": project, "camera": camera, "page": page}
+    return render(request, "projects/camera_gallery.html", context)
+
+
+def photo_detail(request, photo_id):
+    """One photo: its anonymized image, and the original for those allowed."""
+    photo = get_object_or_404(selectors.photos_visible_to(request.user), pk=photo_id)
+    refusal = selectors.original_refusal(request, photo) if request.user.is_authenticated else "-"
+    may_try_original = request.user.is_authenticated and refusal not in (
+        selectors.OriginalRefusal.NOT_ENABLED,
+        selectors.OriginalRefusal.NO_RIGHT,
+        selectors.OriginalRefusal.GONE,
+    )
+    days_left = None
+    if photo.has_original and photo.original_delete_after:
+        days_left = max(0, (photo.original_delete_after - timezone.now()).days)
+    context = {
+        "photo": photo,
+        "project": photo.camera.project,
+        "may_try_original": may_try_original,
+        "original_days_left": days_left,
+    }
+    return render(request, "projects/photo_detail.html", context)
+
+
+def _serve(field_file, *, cache_control: str, download_name: str | None = None):
+    """The file's bytes (local storage) or a redirect to a presigned URL (S3, <= 60 s)."""
+    storage = field_file.storage
+    if hasattr(storage, "bucket_name"):
+        parameters = {"ResponseCacheControl": cache_control}
+        if download_name:
+            parameters["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
+        url = storage.url(
+            field_file.name, parameters=parameters, expire=settings.SIGNED_URL_SECONDS
+        )
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"  # the URL itself expires
+        return response
+    content_type = mimetypes.guess_type(field_file.name)[0] or "application/octet-stream"
+    response = FileResponse(
+        storage.open(field_file.name, "rb"),
+        content_type=content_type,
+        as_attachment=bool(download_name),
+        filename=download_name or "",
+    )
+    response["Cache-Control"] = cache_control
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def photo_image(request, photo_id, kind):
+    """An anonymized image (display, full or thumbnail) of a photo the request may see."""
+    if kind not in IMAGE_FIELDS:
+        raise Http404
+    photo = get_object_or_404(selectors.photos_with_images_for(request.user), pk=photo_id)
+    field_file = getattr(photo, IMAGE_FIELDS[kind])
+    if not field_file:
+        raise Http404
+    public = photo.camera.project.is_public
+    response = _serve(
+        field_file,
+        cache_control="public, max-age=300" if public else "private, max-age=300",
+        download_name=f"{photo.taken_at:%Y%m%d-%H%M%S}.jpg" if "download" in request.GET else None,
+    )
+    if not public:
+        patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+_REFUSAL_MESSAGES = {
+    selectors.OriginalRefusal.NOT_ENABLED: "This project keeps no originals.",
+    selectors.OriginalRefusal.NO_RIGHT: "Your role does not allow viewing originals.",
+    selectors.OriginalRefusal.NO_MFA: (
+        "Viewing originals needs two-factor authentication: set it up first."
+    ),
+    selectors.OriginalRefusal.GONE: "The original has been deleted; only the anonymized photo remains.",
+}
+
+
+@login_required
+def photo_original(request, photo_id):
+    """The non-anonymized original, for an authorised member with fresh 2FA; logged."""
+    photo = get_object_or_404(selectors.photos_visible_to(request.user), pk=photo_id)
+    refusal = selectors.original_refusal(request, photo)
+    if refusal == selectors.OriginalRefusal.MFA_STALE:
+        # allauth asks for the code again and comes back here.
+        return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.path})}")
+    if refusal is not None:
+        context = {"photo": photo, "message": _REFUSAL_MESSAGES[refusal], "refusal": refusal}
+        response = render(request, "projects/original_refused.html", context, status=403)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    original_access_record(
+        user=request.user, photo=photo, ip_address=request.META.get("REMOTE_ADDR")
+    )
+    return _serve(photo.original, cache_control="private, no-store")
+
+
+@login_required
+@require_POST
+def project_originals(request, slug):
+    """Owners turn originals on (purpose, retention) or off (deletes them, confirmed)."""
+    project = selectors.project_owned_by(request.user, slug)
+    if project is None:
+        raise Http404
+    if request.POST.get("action") == "disable":
+        if request.POST.get("confirm") != project.slug:
+            messages.error(request, "Type the project's short name to confirm the deletion.")
+            return redirect("project_detail", slug=slug)
+        count = project_originals_disable(project=project, by=request.user)
+        messages.success(request, f"Originals are no longer kept; {count} were deleted.")
+        return redirect("project_detail", slug=slug)
+    form = OriginalsEnableForm(request.POST, instance=Project.objects.get(pk=project.pk))
+    if form.is_valid():
+        project_originals_enable(
+            project=project,
+            by=request.user,
+            purpose=form.cleaned_data["originals_purpose"],
+            retention_days=form.cleaned_data["originals_retention_days"],
+        )
+        messages.success(request, "Originals are kept for the recorded purpose.")
+        return redirect("project_detail", slug=slug)
+    photos = selectors.photos_with_images_for(request.user)
+    context = {
+        "project": project,
+        "cameras": [(c, photos.filter(camera=c).first()) for c in project.cameras.all()],
+        "is_owner": True,
+        "originals_form": form,
+    }
+    return render(request, "projects/project_detail.html", context, status=400)
+
+
+@login_required
+def project_audit_log(request, slug):
+    """Owners read (or download as CSV) who viewed which original, when, from where, why."""
+    project = selectors.project_owned_by(request.user, slug)
+    if project is None:
+        raise Http404
+    accesses = project.original_accesses.all()
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{slug}-originals-log.csv"'
+        response["Cache-Control"] = "private, no-store"
+        writer = csv.writer(response)
+        writer.writerow(["accessed_at", "user", "photo", "ip_address", "purpose"])
+        for access in accesses.iterator():
+            writer.writerow(
+                [
+                    access.accessed_at.isoformat(),
+                    access.user_email,
+                    access.photo_uuid,
+                    access.ip_address or "",
+                    access.purpose,
+                ]
+            )
+        return response
+    page = Paginator(accesses, 100).get_page(request.GET.get("page"))
+    return render(request, "projects/audit_log.html", {"project": project, "page": page})

@@ -14,12 +14,12 @@ pytestmark = pytest.mark.django_db
         ("owner", {"tower", "depot"}),
         ("project_admin", {"tower", "depot"}),
         ("viewer", {"tower", "depot"}),
-        ("outsider", {"rival-site"}),
+        ("outsider", {"rival-site", "tower"}),
         ("anonymous", {"tower"}),
-        ("staff", set()),
+        ("staff", {"tower", "depot", "rival-site"}),
     ],
 )
-def test_each_actor_sees_only_their_projects(actors, who, expected):
+def test_each_actor_sees_their_projects_and_public_ones(actors, who, expected):
     slugs = set(projects_visible_to(getattr(actors, who)).values_list("slug", flat=True))
 
     assert slugs == expected
