@@ -579,3 +579,23 @@ class TestAccountSafety:
         )
 
         assert response.status_code == 403
+
+
+def test_staff_read_and_export_the_audit_log_in_the_admin(actors, site):
+    _, photo = site["private+originals"]
+    with_fresh_2fa(actors.owner).get(reverse("photo_original", args=[photo.pk]))
+    client = actors.client(actors.staff)
+
+    listing = client.get(reverse("admin:projects_originalaccess_changelist"))
+    export = client.post(
+        reverse("admin:projects_originalaccess_changelist"),
+        {
+            "action": "export_csv",
+            "_selected_action": list(OriginalAccess.objects.values_list("pk", flat=True)),
+        },
+    )
+
+    assert listing.status_code == 200 and actors.owner.email in listing.text
+    rows = list(csv.reader(io.StringIO(export.content.decode())))
+    assert rows[1][1] == actors.owner.email and rows[1][3] == photo.camera.project.slug
+    assert "delete_selected" not in listing.text
