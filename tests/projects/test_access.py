@@ -599,3 +599,30 @@ def test_staff_read_and_export_the_audit_log_in_the_admin(actors, site):
     rows = list(csv.reader(io.StringIO(export.content.decode())))
     assert rows[1][1] == actors.owner.email and rows[1][3] == photo.camera.project.slug
     assert "delete_selected" not in listing.text
+
+
+def test_a_real_sign_in_with_password_and_totp_code_opens_the_original(actors, site):
+    """End to end through allauth: password, then the authenticator app's code."""
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        generate_totp_secret,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    _, photo = site["private+originals"]
+    secret = generate_totp_secret()
+    TOTP.activate(actors.owner, secret)
+    client = Client()
+    client.post(
+        reverse("account_login"),
+        {"login": actors.owner.email, "password": "correct-horse-battery"},
+    )
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+    client.post(reverse("mfa_authenticate"), {"code": code})
+    response = client.get(reverse("photo_original", args=[photo.pk]))
+
+    assert response.status_code == 200
+    assert OriginalAccess.objects.filter(user=actors.owner, photo=photo).count() == 1
