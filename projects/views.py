@@ -136,19 +136,24 @@ IMAGE_FIELDS = {"display": "display", "full": "anonymized", "thumbnail": "thumbn
 def project_detail(request, slug):
     """A project's cameras with their latest photo, and its originals policy."""
     project = get_object_or_404(selectors.projects_visible_to(request.user), slug=slug)
+    owned = selectors.project_owned_by(request.user, slug) is not None
+    form = OriginalsEnableForm(instance=project) if owned else None
+    return _project_page(request, project, is_owner=owned, originals_form=form)
+
+
+def _project_page(request, project, *, is_owner, originals_form, status=200):
     photos = selectors.photos_with_images_for(request.user)
     cameras = [
         (camera, photos.filter(camera=camera).first())
         for camera in project.cameras.filter(is_active=True)
     ]
-    owned = selectors.project_owned_by(request.user, slug) is not None
     context = {
         "project": project,
         "cameras": cameras,
-        "is_owner": owned,
-        "originals_form": OriginalsEnableForm(instance=project) if owned else None,
+        "is_owner": is_owner,
+        "originals_form": originals_form,
     }
-    return render(request, "projects/project_detail.html", context)
+    return render(request, "projects/project_detail.html", context, status=status)
 
 
 def camera_gallery(request, slug, camera_slug):
@@ -279,14 +284,7 @@ def project_originals(request, slug):
         )
         messages.success(request, "Originals are kept for the recorded purpose.")
         return redirect("project_detail", slug=slug)
-    photos = selectors.photos_with_images_for(request.user)
-    context = {
-        "project": project,
-        "cameras": [(c, photos.filter(camera=c).first()) for c in project.cameras.all()],
-        "is_owner": True,
-        "originals_form": form,
-    }
-    return render(request, "projects/project_detail.html", context, status=400)
+    return _project_page(request, project, is_owner=True, originals_form=form, status=400)
 
 
 @login_required
