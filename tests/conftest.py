@@ -87,3 +87,11 @@ def _storage_in_tmp(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "private" / "originals")},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate limits (allauth's, the API's) live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()

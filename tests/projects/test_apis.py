@@ -4,7 +4,6 @@ import io
 
 import pytest
 import yaml
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
@@ -18,11 +17,6 @@ from tests.storage import stored_originals
 pytestmark = pytest.mark.django_db
 
 UPLOAD = "/api/v1/photos/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
 
 
 @pytest.fixture
