@@ -1,9 +1,12 @@
 """Reads: every query for a request starts from what its user may see."""
 
 import time
+import zoneinfo
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from projects.models import Camera, Customer, Invitation, Membership, Photo, Project, token_hash
@@ -185,4 +188,69 @@ def camera_by_token(token: str) -> Camera | None:
         return None
     return (
         Camera.objects.filter(upload_token_hash=token_hash(token)).select_related("project").first()
+    )
+
+
+# --- Galleries ----------------------------------------------------------------------
+
+
+def camera_zone(camera: Camera) -> zoneinfo.ZoneInfo:
+    """The camera's time zone: days and times are shown as lived on the site."""
+    return zoneinfo.ZoneInfo(camera.timezone)
+
+
+def camera_days(user, camera: Camera) -> list[tuple[date, int]]:
+    """Days (in the camera's time zone) with photos ``user`` may see, newest first.
+
+    One grouped query, whatever the number of photos.
+    """
+    return list(
+        photos_visible_to(user)
+        .filter(camera=camera)
+        .annotate(day=TruncDate("taken_at", tzinfo=camera_zone(camera)))
+        .values_list("day")
+        .annotate(count=Count("id"))
+        .order_by("-day")
+    )
+
+
+def camera_day_photos(user, camera: Camera, day: date):
+    """The photos of one local day of a camera that ``user`` may see, newest first."""
+    zone = camera_zone(camera)
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    return (
+        photos_visible_to(user)
+        .filter(camera=camera, taken_at__gte=start, taken_at__lt=end)
+        .order_by("-taken_at", "-id")
+    )
+
+
+def photo_neighbours(user, photo: Photo) -> tuple[Photo | None, Photo | None]:
+    """The camera's previous (earlier) and next (later) photos ``user`` may see."""
+    photos = photos_visible_to(user).filter(camera_id=photo.camera_id)
+    earlier = (
+        photos.filter(Q(taken_at__lt=photo.taken_at) | Q(taken_at=photo.taken_at, id__lt=photo.id))
+        .order_by("-taken_at", "-id")
+        .first()
+    )
+    later = (
+        photos.filter(Q(taken_at__gt=photo.taken_at) | Q(taken_at=photo.taken_at, id__gt=photo.id))
+        .order_by("taken_at", "id")
+        .first()
+    )
+    return earlier, later
+
+
+def cameras_with_health(user, project: Project):
+    """The project's active cameras with their last upload, photos today and failures.
+
+    Counts cover the photos ``user`` may see; one query for all cameras.
+    """
+    today = timezone.now() - timedelta(hours=24)
+    visible = photos_visible_to(user).values("pk")
+    return project.cameras.filter(is_active=True).annotate(
+        last_upload=Max("photos__received_at", filter=Q(photos__in=visible)),
+        photos_today=Count("photos", filter=Q(photos__in=visible, photos__received_at__gte=today)),
+        failures=Count("photos", filter=Q(photos__in=visible, photos__status=Photo.Status.FAILED)),
     )

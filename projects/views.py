@@ -1,7 +1,9 @@
 """Pages. Thin: each reads through a selector and writes through a service."""
 
+import calendar
 import csv
 import mimetypes
+from datetime import date
 
 from allauth.account.adapter import get_adapter
 from django.conf import settings
@@ -145,7 +147,7 @@ def _project_page(request, project, *, is_owner, originals_form, status=200):
     photos = selectors.photos_with_images_for(request.user)
     cameras = [
         (camera, photos.filter(camera=camera).first())
-        for camera in project.cameras.filter(is_active=True)
+        for camera in selectors.cameras_with_health(request.user, project)
     ]
     context = {
         "project": project,
@@ -157,13 +159,44 @@ def _project_page(request, project, *, is_owner, originals_form, status=200):
 
 
 def camera_gallery(request, slug, camera_slug):
-    """A camera's photos, newest first; members also see those still being processed."""
+    """A camera's calendar of days with photos, and one day's photos, newest first.
+
+    ``?day=YYYY-MM-DD`` picks the day (the camera's local day); default: the
+    latest day with photos. Members also see photos still being processed.
+    """
     project = get_object_or_404(selectors.projects_visible_to(request.user), slug=slug)
     camera = get_object_or_404(project.cameras, slug=camera_slug)
-    photos = selectors.photos_visible_to(request.user).filter(camera=camera)
-    page = Paginator(photos, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"project": project, "camera": camera, "page": page}
+    days = selectors.camera_days(request.user, camera)
+    counts = dict(days)
+    try:
+        day = date.fromisoformat(request.GET["day"]) if "day" in request.GET else None
+    except ValueError:
+        day = None
+    if day is None:
+        day = days[0][0] if days else timezone.localdate(timezone=selectors.camera_zone(camera))
+    month_days = calendar.Calendar(firstweekday=0).monthdatescalendar(day.year, day.month)
+    months_with_photos = sorted({(d.year, d.month) for d, _ in days})
+    current = (day.year, day.month)
+    earlier = [m for m in months_with_photos if m < current]
+    later = [m for m in months_with_photos if m > current]
+    context = {
+        "project": project,
+        "camera": camera,
+        "day": day,
+        "photos": selectors.camera_day_photos(request.user, camera, day),
+        "weeks": [
+            [(d, counts.get(d, 0), d.month == day.month) for d in week] for week in month_days
+        ],
+        "previous_month": _month_first_day(earlier[-1], counts) if earlier else None,
+        "next_month": _month_first_day(later[0], counts) if later else None,
+        "zone": selectors.camera_zone(camera),
+    }
     return render(request, "projects/camera_gallery.html", context)
+
+
+def _month_first_day(year_month, counts) -> date:
+    """The latest day with photos of a (year, month)."""
+    return max(d for d in counts if (d.year, d.month) == year_month)
 
 
 def photo_detail(request, photo_id):
@@ -178,11 +211,15 @@ def photo_detail(request, photo_id):
     days_left = None
     if photo.has_original and photo.original_delete_after:
         days_left = max(0, (photo.original_delete_after - timezone.now()).days)
+    previous, following = selectors.photo_neighbours(request.user, photo)
     context = {
         "photo": photo,
         "project": photo.camera.project,
         "may_try_original": may_try_original,
         "original_days_left": days_left,
+        "previous": previous,
+        "next": following,
+        "zone": selectors.camera_zone(photo.camera),
     }
     return render(request, "projects/photo_detail.html", context)
 
