@@ -29,7 +29,9 @@ run: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) WEB_PORT=$(PORT) $(BIN)/honcho -f Procfile start
 
 test: install lint migrations-check
+	rm -rf test-artifacts
 	$(BIN)/pytest
+	@echo "Browser screenshots: $(CURDIR)/test-artifacts/screenshots/"
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,8 +6,12 @@ Chromium missing skips these tests, or fails them when
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+
+# `make test` prints this folder; CI can keep it as an artifact.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 # Playwright's sync API runs an event loop in this thread; the tests' own ORM
 # calls (setting up rows, checking them) are still plain synchronous code.
@@ -62,3 +66,14 @@ def signed_in_page(browser, live_server):
     yield page_for
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, name)`` saves a full-page PNG under test-artifacts/screenshots/."""
+
+    def save(page, name: str):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    return save
