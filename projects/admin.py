@@ -101,7 +101,10 @@ class ProjectAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["originals_enabled_by", "originals_enabled_at", "created_at"]
     fieldsets = [
-        (None, {"fields": ["customer", "name", "slug", "description", "is_public"]}),
+        (
+            None,
+            {"fields": ["customer", "name", "slug", "description", "camera_purpose", "is_public"]},
+        ),
         (
             "Originals (personal data)",
             {

@@ -143,6 +143,10 @@ class Project(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
+    camera_purpose = models.TextField(
+        default="Documenting the construction's progress with timelapse photos.",
+        help_text="Why the cameras film this site, as told in the privacy notice.",
+    )
     is_public = models.BooleanField(
         default=False, help_text="Anyone may see this project's anonymized photos."
     )

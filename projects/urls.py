@@ -14,6 +14,7 @@ urlpatterns = [
     path("cameras/<int:camera_id>/upload/", views.camera_upload, name="camera_upload"),
     path("projects/<slug:slug>/", views.project_detail, name="project_detail"),
     path("projects/<slug:slug>/originals/", views.project_originals, name="project_originals"),
+    path("projects/<slug:slug>/privacy/", views.project_privacy, name="project_privacy"),
     path(
         "projects/<slug:slug>/originals-log/",
         views.project_audit_log,

@@ -158,6 +158,13 @@ def _project_page(request, project, *, is_owner, originals_form, status=200):
     return render(request, "projects/project_detail.html", context, status=status)
 
 
+def project_privacy(request, slug):
+    """The project's privacy notice: who controls the data, why, for how long, whom to ask."""
+    project = get_object_or_404(selectors.projects_visible_to(request.user), slug=slug)
+    contact = project.customer.privacy_contact_email or settings.PRIVACY_CONTACT_EMAIL
+    return render(request, "projects/privacy.html", {"project": project, "contact": contact})
+
+
 def camera_gallery(request, slug, camera_slug):
     """A camera's calendar of days with photos, and one day's photos, newest first.
 

@@ -153,3 +153,35 @@ def test_the_project_page_shows_each_cameras_health(camera, actors):
     )
 
     assert "3 in the last 24 h" in page and "1 failed" in page and "last upload" in page
+
+
+class TestPrivacyNotice:
+    def test_it_names_the_controller_purpose_retention_and_contact(self, actors, client):
+        project = actors.public_project
+        project.customer.privacy_contact_email = "dpo@acme.example"
+        project.customer.save()
+        project.originals_enabled, project.originals_purpose = True, "Night security"
+        project.originals_retention_days = 10
+        project.save()
+
+        page = client.get(reverse("project_privacy", args=[project.slug])).text
+
+        assert "Acme Building" in page and "data controller" in page
+        assert "timelapse" in page and "Night security" in page and "10 days" in page
+        assert "dpo@acme.example" in page and "anonymized" in page
+
+    def test_without_a_customer_contact_the_platforms_is_given(self, actors, client, settings):
+        settings.PRIVACY_CONTACT_EMAIL = "privacy@platform.example"
+
+        page = client.get(reverse("project_privacy", args=[actors.public_project.slug])).text
+
+        assert 'href="mailto:privacy@platform.example"' in page
+
+    def test_every_project_page_links_it_and_private_ones_stay_private(self, actors, client):
+        url = reverse("project_privacy", args=[actors.public_project.slug])
+
+        assert url in client.get(reverse("project_detail", args=[actors.public_project.slug])).text
+        assert (
+            client.get(reverse("project_privacy", args=[actors.private_project.slug])).status_code
+            == 404
+        )
