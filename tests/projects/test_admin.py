@@ -211,6 +211,7 @@ def test_enabling_originals_in_the_admin_records_who_and_when(actors, superuser)
         {
             "customer": actors.customer.pk,
             "name": project.name,
+            "camera_purpose": project.camera_purpose,
             "slug": project.slug,
             "originals_enabled": "on",
             "originals_purpose": "Theft investigation",
