@@ -15,6 +15,8 @@ urlpatterns = [
         apis.PhotoReprocessApi.as_view(),
         name="api_photo_reprocess",
     ),
+    path("v1/cameras/<int:camera_id>/zones/", apis.CameraZonesApi.as_view(), name="api_zones"),
+    path("v1/zones/<int:zone_id>/", apis.ZoneDetailApi.as_view(), name="api_zone"),
     path(
         "v1/cameras/<int:camera_id>/photos/",
         apis.CameraPhotoUploadApi.as_view(),

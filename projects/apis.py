@@ -8,6 +8,7 @@ Views are thin: a selector decides what the request may see, a service writes.
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
@@ -30,8 +31,17 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from anonymizer.services import TRANSIENT_ERRORS
 from projects import selectors
-from projects.models import Camera, Photo
-from projects.services import PhotoNotProcessable, PhotoRejected, photo_ingest, photo_reprocess
+from projects.models import BlurZone, Camera, Photo
+from projects.services import (
+    PhotoNotProcessable,
+    PhotoRejected,
+    blur_zone_change_impact,
+    blur_zone_create,
+    blur_zone_delete,
+    blur_zone_update,
+    photo_ingest,
+    photo_reprocess,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -374,3 +384,121 @@ class PhotoReprocessApi(APIView):
         except PhotoNotProcessable as exc:
             raise ApiError(409, "nothing_to_process", str(exc)) from None
         return Response(PhotoOutputSerializer(photo).data, status=status.HTTP_202_ACCEPTED)
+
+
+# --- Blur zones (the zone editor) ------------------------------------------------------
+
+
+class BlurZoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    label = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    polygon_xy_norm = serializers.JSONField(
+        help_text="[[x, y], ...], 3 to 200 points, 0..1 of the frame's width and height."
+    )
+    is_active = serializers.BooleanField(required=False)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+def _impact(camera) -> dict:
+    impact = blur_zone_change_impact(camera=camera)
+    return {"from_original": impact.from_original, "on_top": impact.on_top}
+
+
+def _zone_errors(exc: DjangoValidationError):
+    raise ApiError(400, "invalid_zone", "; ".join(exc.messages)) from None
+
+
+class CameraZonesApi(APIView):
+    """``GET``: a camera's blur zones and what a change would redo. ``POST``: add one."""
+
+    permission_classes = [IsPerson]
+
+    def _camera(self, request, camera_id):
+        return get_object_or_404(selectors.cameras_administered_by(request.user), pk=camera_id)
+
+    @extend_schema(
+        operation_id="camera_zones_list",
+        summary="A camera's blur zones (project admins)",
+        responses={
+            200: inline_serializer(
+                "ZoneList",
+                {
+                    "zones": BlurZoneSerializer(many=True),
+                    "impact": inline_serializer(
+                        "ZoneImpact",
+                        {
+                            "from_original": serializers.IntegerField(),
+                            "on_top": serializers.IntegerField(),
+                        },
+                    ),
+                },
+            ),
+            **_errors(401, 403, 404),
+        },
+    )
+    def get(self, request, camera_id: int):
+        camera = self._camera(request, camera_id)
+        zones = camera.blur_zones.order_by("created_at")
+        return Response(
+            {"zones": BlurZoneSerializer(zones, many=True).data, "impact": _impact(camera)}
+        )
+
+    @extend_schema(
+        operation_id="camera_zones_create",
+        summary="Add a blur zone; the camera's photos are anonymized again",
+        request=BlurZoneSerializer,
+        responses={201: BlurZoneSerializer, **_errors(400, 401, 403, 404)},
+    )
+    def post(self, request, camera_id: int):
+        camera = self._camera(request, camera_id)
+        data = BlurZoneSerializer(data=request.data)
+        if not data.is_valid():
+            raise ApiError(400, "invalid_zone", _message(data.errors))
+        try:
+            zone = blur_zone_create(
+                camera=camera,
+                polygon_xy_norm=data.validated_data["polygon_xy_norm"],
+                label=data.validated_data.get("label", ""),
+                created_by=request.user,
+            )
+        except DjangoValidationError as exc:
+            _zone_errors(exc)
+        body = {**BlurZoneSerializer(zone).data, "impact": _impact(camera)}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ZoneDetailApi(APIView):
+    """``PATCH``: reshape, rename, switch a zone on or off. ``DELETE``: remove it."""
+
+    permission_classes = [IsPerson]
+
+    def _zone(self, request, zone_id):
+        cameras = selectors.cameras_administered_by(request.user)
+        return get_object_or_404(BlurZone.objects.filter(camera__in=cameras), pk=zone_id)
+
+    @extend_schema(
+        operation_id="zones_update",
+        summary="Change a blur zone; the affected photos are anonymized again",
+        request=BlurZoneSerializer,
+        responses={200: BlurZoneSerializer, **_errors(400, 401, 403, 404)},
+    )
+    def patch(self, request, zone_id: int):
+        zone = self._zone(request, zone_id)
+        data = BlurZoneSerializer(data=request.data, partial=True)
+        if not data.is_valid():
+            raise ApiError(400, "invalid_zone", _message(data.errors))
+        try:
+            zone = blur_zone_update(zone=zone, **data.validated_data)
+        except DjangoValidationError as exc:
+            _zone_errors(exc)
+        return Response({**BlurZoneSerializer(zone).data, "impact": _impact(zone.camera)})
+
+    @extend_schema(
+        operation_id="zones_delete",
+        summary="Remove a blur zone (it stays on photos whose original is gone)",
+        request=None,
+        responses={204: None, **_errors(401, 403, 404)},
+    )
+    def delete(self, request, zone_id: int):
+        blur_zone_delete(zone=self._zone(request, zone_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)

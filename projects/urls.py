@@ -12,6 +12,7 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", views.invitation_open, name="invitation_open"),
     path("cameras/<int:camera_id>/upload/", views.camera_upload, name="camera_upload"),
+    path("cameras/<int:camera_id>/zones/", views.camera_zones, name="camera_zones"),
     path("projects/<slug:slug>/", views.project_detail, name="project_detail"),
     path("projects/<slug:slug>/originals/", views.project_originals, name="project_originals"),
     path("projects/<slug:slug>/privacy/", views.project_privacy, name="project_privacy"),

@@ -58,6 +58,23 @@ def camera_upload(request, camera_id):
     return render(request, "projects/camera_upload.html", context)
 
 
+@login_required
+def camera_zones(request, camera_id):
+    """Project admins draw the camera's blur zones on its latest photo."""
+    camera = selectors.cameras_administered_by(request.user).filter(pk=camera_id).first()
+    if camera is None:
+        raise Http404
+    latest = selectors.photos_with_images_for(request.user).filter(camera=camera).first()
+    context = {
+        "camera": camera,
+        "project": camera.project,
+        "latest": latest,
+        "api_url": reverse("api_zones", args=[camera.pk]),
+        "zone_url": reverse("api_zone", args=[0]).replace("/0/", "/{id}/"),
+    }
+    return render(request, "projects/camera_zones.html", context)
+
+
 def _owned_customer_or_404(request, slug):
     customer = selectors.customer_owned_by(request.user, slug)
     if customer is None:
