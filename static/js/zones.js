@@ -191,6 +191,14 @@
       impact.on_top + " (original already deleted) get the zone added on top.";
   }
 
+  // Typed values belong to the zone at once, so a re-render never loses them.
+  form.label.addEventListener("input", function () {
+    if (selected >= 0) zones[selected].label = form.label.value;
+  });
+  form.is_active.addEventListener("change", function () {
+    if (selected >= 0) zones[selected].is_active = form.is_active.checked;
+  });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var zone = zones[selected];
