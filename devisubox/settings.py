@@ -410,6 +410,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Uploads each camera may make, as DRF writes rates ("120/min", "5000/day").
 CAMERA_UPLOAD_RATE = env_str("CAMERA_UPLOAD_RATE", "60/min")
+# Detection-error reports per visitor IP address or signed-in user.
+REPORT_RATE = env_str("REPORT_RATE", "10/hour")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", include("projects.api_urls")),
+    path("api/", include("reviews.api_urls")),
     path("", include("projects.urls")),
 ]

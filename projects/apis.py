@@ -208,7 +208,7 @@ _ERROR_SCHEMA = inline_serializer(
 )
 
 
-def _errors(*codes: int) -> dict:
+def error_responses(*codes: int) -> dict:
     return {code: OpenApiResponse(_ERROR_SCHEMA) for code in codes}
 
 
@@ -289,7 +289,7 @@ class PhotoListCreateApi(APIView):
         responses={
             201: PhotoOutputSerializer,
             200: OpenApiResponse(PhotoOutputSerializer, "The same bytes were uploaded before."),
-            **_errors(400, 401, 413, 422, 429, 503),
+            **error_responses(400, 401, 413, 422, 429, 503),
         },
         examples=[
             OpenApiExample(
@@ -310,7 +310,7 @@ class PhotoListCreateApi(APIView):
             OpenApiParameter("camera", OpenApiTypes.INT, description="Only this camera's."),
             OpenApiParameter("status", OpenApiTypes.STR, enum=Photo.Status.values),
         ],
-        responses={200: PhotoOutputSerializer(many=True), **_errors(400, 401)},
+        responses={200: PhotoOutputSerializer(many=True), **error_responses(400, 401)},
     )
     def get(self, request):
         photos = selectors.photos_visible_to(request.user, camera=_camera_of(request))
@@ -343,7 +343,7 @@ class CameraPhotoUploadApi(APIView):
         responses={
             201: PhotoOutputSerializer,
             200: OpenApiResponse(PhotoOutputSerializer, "The same bytes were uploaded before."),
-            **_errors(400, 401, 403, 404, 413, 422, 429, 503),
+            **error_responses(400, 401, 403, 404, 413, 422, 429, 503),
         },
     )
     def post(self, request, camera_id: int):
@@ -357,7 +357,7 @@ class PhotoDetailApi(APIView):
     @extend_schema(
         operation_id="photos_detail",
         summary="A photo's processing status",
-        responses={200: PhotoOutputSerializer, **_errors(401, 404)},
+        responses={200: PhotoOutputSerializer, **error_responses(401, 404)},
     )
     def get(self, request, photo_id):
         photos = selectors.photos_visible_to(request.user, camera=_camera_of(request))
@@ -373,7 +373,7 @@ class PhotoReprocessApi(APIView):
         operation_id="photos_reprocess",
         summary="Anonymize a photo again",
         request=None,
-        responses={202: PhotoOutputSerializer, **_errors(401, 403, 404, 409)},
+        responses={202: PhotoOutputSerializer, **error_responses(401, 403, 404, 409)},
     )
     def post(self, request, photo_id):
         photo = get_object_or_404(selectors.photos_visible_to(request.user), pk=photo_id)
@@ -433,7 +433,7 @@ class CameraZonesApi(APIView):
                     ),
                 },
             ),
-            **_errors(401, 403, 404),
+            **error_responses(401, 403, 404),
         },
     )
     def get(self, request, camera_id: int):
@@ -447,7 +447,7 @@ class CameraZonesApi(APIView):
         operation_id="camera_zones_create",
         summary="Add a blur zone; the camera's photos are anonymized again",
         request=BlurZoneSerializer,
-        responses={201: BlurZoneSerializer, **_errors(400, 401, 403, 404)},
+        responses={201: BlurZoneSerializer, **error_responses(400, 401, 403, 404)},
     )
     def post(self, request, camera_id: int):
         camera = self._camera(request, camera_id)
@@ -480,7 +480,7 @@ class ZoneDetailApi(APIView):
         operation_id="zones_update",
         summary="Change a blur zone; the affected photos are anonymized again",
         request=BlurZoneSerializer,
-        responses={200: BlurZoneSerializer, **_errors(400, 401, 403, 404)},
+        responses={200: BlurZoneSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request, zone_id: int):
         zone = self._zone(request, zone_id)
@@ -497,7 +497,7 @@ class ZoneDetailApi(APIView):
         operation_id="zones_delete",
         summary="Remove a blur zone (it stays on photos whose original is gone)",
         request=None,
-        responses={204: None, **_errors(401, 403, 404)},
+        responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request, zone_id: int):
         blur_zone_delete(zone=self._zone(request, zone_id))
