@@ -654,6 +654,10 @@ def privacy_staff_group_sync() -> Group:
             content_type__app_label="anonymizer",
             codename__in=["view_anonymizationrun", "view_detection"],
         )
+        | Permission.objects.filter(
+            content_type__app_label="reviews",
+            codename__in=["view_detectionreport", "change_detectionreport"],
+        )
     )
     return group
 

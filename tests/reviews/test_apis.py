@@ -131,3 +131,17 @@ def test_the_photo_page_carries_the_form_with_an_email_field_for_visitors(actors
     assert reverse("api_photo_reports", args=[public_photo.pk]) in visitor
     assert 'name="email"' in visitor and 'name="email"' not in member
     assert 'name="website"' in visitor  # the honeypot
+
+
+def test_privacy_staff_find_the_report_in_the_admin(actors, public_photo):
+    report(Client(), public_photo, message="Face by the gate")
+
+    page = actors.client(actors.staff).get(reverse("admin:reviews_detectionreport_changelist"))
+
+    assert page.status_code == 200 and "walker@example.org" in page.text
+    assert (
+        actors.client(actors.viewer)
+        .get(reverse("admin:reviews_detectionreport_changelist"))
+        .status_code
+        == 302
+    )
