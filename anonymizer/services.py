@@ -29,6 +29,7 @@ from projects.services import (
     photo_original_delete,
     photo_original_delete_after,
     photos_enqueue,
+    timelapse_exports_refresh,
 )
 
 logger = logging.getLogger(__name__)
@@ -280,6 +281,9 @@ def _photo_finish(claim, result, names, *, source, zones_count, regions_count, w
                 strict=True,
             )
         )
+
+        # Videos made from the old version are made again from the new one.
+        timelapse_exports_refresh(photo_id=photo.pk)
 
         def after_commit():
             _delete_quietly({f: n for f, n in replaced.items() if n and n != names[f]})

@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("v1/cameras/<int:camera_id>/zones/", apis.CameraZonesApi.as_view(), name="api_zones"),
     path("v1/zones/<int:zone_id>/", apis.ZoneDetailApi.as_view(), name="api_zone"),
+    path("v1/cameras/<int:camera_id>/frames/", apis.CameraFramesApi.as_view(), name="api_frames"),
+    path(
+        "v1/cameras/<int:camera_id>/exports/", apis.CameraExportsApi.as_view(), name="api_exports"
+    ),
+    path("v1/exports/<int:export_id>/", apis.ExportDetailApi.as_view(), name="api_export"),
     path(
         "v1/cameras/<int:camera_id>/photos/",
         apis.CameraPhotoUploadApi.as_view(),

@@ -6,11 +6,14 @@ Views are thin: a selector decides what the request may see, a service writes.
 """
 
 import logging
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -23,7 +26,7 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
@@ -31,7 +34,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from anonymizer.services import TRANSIENT_ERRORS
 from projects import selectors
-from projects.models import BlurZone, Camera, Photo
+from projects.models import BlurZone, Camera, Photo, TimelapseExport
 from projects.services import (
     PhotoNotProcessable,
     PhotoRejected,
@@ -41,6 +44,7 @@ from projects.services import (
     blur_zone_update,
     photo_ingest,
     photo_reprocess,
+    timelapse_export_request,
 )
 
 logger = logging.getLogger(__name__)
@@ -502,3 +506,160 @@ class ZoneDetailApi(APIView):
     def delete(self, request, zone_id: int):
         blur_zone_delete(zone=self._zone(request, zone_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Timelapse --------------------------------------------------------------------------
+
+MAX_PLAYER_FRAMES = 5000
+
+
+def _date_param(request, name: str, default):
+    source = request.data if request.method == "POST" else request.query_params
+    raw = source.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise ApiError(400, "invalid_request", f"{name} must be a date, YYYY-MM-DD.") from None
+
+
+def _hour_param(request, name: str, default: int) -> int:
+    source = request.data if request.method == "POST" else request.query_params
+    raw = source.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        raise ApiError(400, "invalid_request", f"{name} must be an hour, 0 to 24.") from None
+    if not 0 <= value <= 24:
+        raise ApiError(400, "invalid_request", f"{name} must be an hour, 0 to 24.")
+    return value
+
+
+def _window(request, camera) -> dict:
+    today = timezone.localdate(timezone=selectors.camera_zone(camera))
+    date_to = _date_param(request, "to", today)
+    window = {
+        "date_from": _date_param(request, "from", date_to - timedelta(days=6)),
+        "date_to": date_to,
+        "hour_from": _hour_param(request, "hour_from", 0),
+        "hour_to": _hour_param(request, "hour_to", 24),
+    }
+    if window["date_to"] < window["date_from"] or window["hour_from"] >= window["hour_to"]:
+        raise ApiError(400, "invalid_request", "The range is empty: check the dates and hours.")
+    return window
+
+
+def _visible_camera(request, camera_id) -> Camera:
+    projects = selectors.projects_visible_to(request.user)
+    return get_object_or_404(Camera.objects.filter(project__in=projects), pk=camera_id)
+
+
+class CameraFramesApi(APIView):
+    """``GET``: the frames of a timelapse (anonymized display images), oldest first."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="camera_frames",
+        summary="Timelapse frames of a camera",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE),
+            OpenApiParameter("to", OpenApiTypes.DATE),
+            OpenApiParameter("hour_from", OpenApiTypes.INT, description="0..24, local time"),
+            OpenApiParameter("hour_to", OpenApiTypes.INT, description="0..24, local, excluded"),
+        ],
+        responses={200: serializers.DictField(), **error_responses(400, 404)},
+    )
+    def get(self, request, camera_id: int):
+        camera = _visible_camera(request, camera_id)
+        frames = selectors.timelapse_frames(request.user, camera, **_window(request, camera))
+        frames = list(frames.values_list("pk", "taken_at")[:MAX_PLAYER_FRAMES])
+        return Response(
+            {
+                "frames": [
+                    {
+                        "id": str(pk),
+                        "taken_at": taken_at,
+                        "url": reverse("photo_image", args=[pk, "display"]),
+                    }
+                    for pk, taken_at in frames
+                ],
+                "truncated": len(frames) == MAX_PLAYER_FRAMES,
+            }
+        )
+
+
+class ExportOutputSerializer(serializers.ModelSerializer):
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TimelapseExport
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "date_from",
+            "date_to",
+            "hour_from",
+            "hour_to",
+            "fps",
+            "error",
+            "download",
+        ]
+
+    def get_download(self, export) -> str:
+        """Where the MP4 is, once ready."""
+        if export.status != TimelapseExport.Status.DONE or not export.file:
+            return ""
+        return reverse("timelapse_export_download", args=[export.pk])
+
+
+class CameraExportsApi(APIView):
+    """``POST``: members ask for an MP4 of a camera's timelapse (made by a worker)."""
+
+    permission_classes = [IsPerson]
+
+    @extend_schema(
+        operation_id="camera_exports_create",
+        summary="Export a timelapse as MP4 (members)",
+        request=None,
+        responses={202: ExportOutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request, camera_id: int):
+        camera = _visible_camera(request, camera_id)
+        if not (
+            request.user.is_staff
+            or selectors.membership_in(request.user, camera.project.customer_id)
+        ):
+            raise ApiError(
+                403, "permission_denied", "Only the project's members can export videos."
+            )
+        try:
+            fps = int(request.data.get("fps") or 12)
+        except (TypeError, ValueError):
+            raise ApiError(400, "invalid_request", "fps must be a whole number.") from None
+        try:
+            export = timelapse_export_request(
+                camera=camera, by=request.user, fps=fps, **_window(request, camera)
+            )
+        except DjangoValidationError as exc:
+            raise ApiError(400, "invalid_request", "; ".join(exc.messages)) from None
+        return Response(ExportOutputSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ExportDetailApi(APIView):
+    """``GET``: an export's progress, and its download address once ready."""
+
+    permission_classes = [IsPerson]
+
+    @extend_schema(
+        operation_id="exports_detail",
+        summary="A timelapse export's progress",
+        responses={200: ExportOutputSerializer, **error_responses(401, 404)},
+    )
+    def get(self, request, export_id: int):
+        export = get_object_or_404(selectors.exports_visible_to(request.user), pk=export_id)
+        return Response(ExportOutputSerializer(export).data)

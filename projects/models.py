@@ -394,3 +394,37 @@ class OriginalsPurge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ran_at:%Y-%m-%d %H:%M}: {self.deleted} deleted, {self.failed} failed"
+
+
+class TimelapseExport(models.Model):
+    """An MP4 of a camera's anonymized photos over a date range and time-of-day window."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Being made"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    date_from = models.DateField()
+    date_to = models.DateField()
+    hour_from = models.PositiveSmallIntegerField(default=0)
+    hour_to = models.PositiveSmallIntegerField(default=24)
+    fps = models.PositiveSmallIntegerField(default=12)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of frames done.")
+    # The photos in the video: correcting one of them makes the export stale.
+    photos = models.ManyToManyField(Photo, related_name="exports", blank=True)
+    file = models.FileField(upload_to=derivative_upload_to, max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.camera} {self.date_from}..{self.date_to} ({self.get_status_display()})"

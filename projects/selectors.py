@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from projects.models import Camera, Customer, Invitation, Membership, Photo, Project, token_hash
@@ -254,3 +254,41 @@ def cameras_with_health(user, project: Project):
         photos_today=Count("photos", filter=Q(photos__in=visible, photos__received_at__gte=today)),
         failures=Count("photos", filter=Q(photos__in=visible, photos__status=Photo.Status.FAILED)),
     )
+
+
+def timelapse_frames(
+    user, camera: Camera, *, date_from: date, date_to: date, hour_from: int = 0, hour_to: int = 24
+):
+    """Anonymized photos of ``camera`` in a local date range and hour window, oldest first.
+
+    ``hour_from``..``hour_to`` (0..24, end excluded) is the camera's local time
+    of day, so 8..18 skips nights whatever the season's offset. ``user=None``
+    is a video made for a member: every anonymized photo of the camera.
+    """
+    zone = camera_zone(camera)
+    start = datetime.combine(date_from, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(date_to + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    photos = (
+        Photo.objects.filter(status=Photo.Status.ANONYMIZED)
+        if user is None
+        else photos_with_images_for(user)
+    )
+    frames = (
+        photos.filter(camera=camera, taken_at__gte=start, taken_at__lt=end)
+        .annotate(local_hour=ExtractHour("taken_at", tzinfo=zone))
+        .filter(local_hour__gte=hour_from, local_hour__lt=hour_to)
+    )
+    return frames.order_by("taken_at", "id")
+
+
+def exports_visible_to(user):
+    """Timelapse exports of the cameras of the user's customers (all, for staff)."""
+    from projects.models import TimelapseExport
+
+    exports = TimelapseExport.objects.select_related("camera__project")
+    if not user.is_authenticated:
+        return exports.none()
+    if user.is_staff:
+        return exports
+    member_ids = Membership.objects.filter(user=user).values("customer_id")
+    return exports.filter(camera__project__customer_id__in=member_ids)

@@ -35,6 +35,7 @@ from projects.models import (
     OriginalsPurge,
     Photo,
     Project,
+    TimelapseExport,
     token_hash,
 )
 from projects.validators import MAX_RETENTION_DAYS
@@ -622,6 +623,125 @@ def originals_purge(*, dry_run: bool = False) -> OriginalsPurge:
     )
     logger.info("originals purge: %s", record)
     return record
+
+
+# --- Timelapse exports ------------------------------------------------------------
+
+MAX_EXPORT_DAYS = 366
+MAX_EXPORT_FRAMES = 20_000
+
+
+@transaction.atomic
+def timelapse_export_request(
+    *, camera: Camera, by, date_from, date_to, hour_from: int = 0, hour_to: int = 24, fps: int = 12
+) -> TimelapseExport:
+    """Ask for an MP4 of a camera's anonymized photos; it is made by a Celery task.
+
+    Raises ValidationError for an empty or reversed range, a range over a
+    year, hours outside 0..24 or a frame rate outside 1..60.
+    """
+    from django.core.exceptions import ValidationError
+
+    if date_to < date_from or (date_to - date_from).days >= MAX_EXPORT_DAYS:
+        raise ValidationError(f"Choose a date range of 1 to {MAX_EXPORT_DAYS} days.")
+    if not (0 <= hour_from < hour_to <= 24):
+        raise ValidationError("The time-of-day window must lie within 0..24 h, start before end.")
+    if not (1 <= fps <= 60):
+        raise ValidationError("The frame rate must be 1 to 60 frames per second.")
+    export = TimelapseExport.objects.create(
+        camera=camera,
+        requested_by=by,
+        date_from=date_from,
+        date_to=date_to,
+        hour_from=hour_from,
+        hour_to=hour_to,
+        fps=fps,
+    )
+    transaction.on_commit(lambda: _export_enqueue(export.pk), robust=True)
+    return export
+
+
+def _export_enqueue(export_id: int) -> None:
+    from projects.tasks import timelapse_export_render as task
+
+    task.delay(export_id)
+
+
+def timelapse_exports_refresh(*, photo_id) -> int:
+    """Exports that contain a photo just corrected are made again; return how many."""
+    stale = TimelapseExport.objects.filter(photos__pk=photo_id).exclude(
+        status=TimelapseExport.Status.PENDING
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    TimelapseExport.objects.filter(pk__in=ids).update(
+        status=TimelapseExport.Status.PENDING, progress=0
+    )
+    for export_id in ids:
+        transaction.on_commit(lambda export_id=export_id: _export_enqueue(export_id), robust=True)
+    return len(ids)
+
+
+def timelapse_export_render(*, export_id: int) -> TimelapseExport:
+    """Encode the export's frames as H.264 MP4 (imageio-ffmpeg) and store it.
+
+    Frames are the anonymized display images only. Progress is saved as it
+    goes; an export with no frame fails with a clear error. Storage errors
+    propagate (the task retries).
+    """
+    import tempfile
+
+    import imageio_ffmpeg
+    import numpy as np
+    from PIL import Image
+
+    from projects.selectors import timelapse_frames
+
+    export = TimelapseExport.objects.select_related("camera").get(pk=export_id)
+    export.status, export.progress, export.error = TimelapseExport.Status.RUNNING, 0, ""
+    export.save(update_fields=["status", "progress", "error"])
+    frames = list(
+        timelapse_frames(
+            None,  # the requester was a member: every anonymized photo, nothing else
+            export.camera,
+            date_from=export.date_from,
+            date_to=export.date_to,
+            hour_from=export.hour_from,
+            hour_to=export.hour_to,
+        )[:MAX_EXPORT_FRAMES]
+    )
+    if not frames:
+        export.status, export.error = TimelapseExport.Status.FAILED, "No photo in this range."
+        export.save(update_fields=["status", "error"])
+        return export
+    with frames[0].display.open("rb") as handle:
+        width, height = Image.open(handle).size
+    size = (width - width % 2, height - height % 2)  # H.264 needs even sides
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as out:
+        writer = imageio_ffmpeg.write_frames(
+            out.name, size, fps=export.fps, codec="libx264", quality=7, macro_block_size=2
+        )
+        writer.send(None)
+        step = max(1, len(frames) // 20)
+        for index, photo in enumerate(frames):
+            with photo.display.open("rb") as handle:
+                image = Image.open(handle).convert("RGB")
+                if image.size != size:
+                    image = image.resize(size)
+                writer.send(np.ascontiguousarray(np.asarray(image)))
+            if index % step == 0:
+                progress = int(100 * index / len(frames))
+                TimelapseExport.objects.filter(pk=export.pk).update(progress=progress)
+        writer.close()
+        old = export.file.name
+        with open(out.name, "rb") as video:
+            export.file.save("timelapse.mp4", ContentFile(video.read()), save=False)
+    export.photos.set(frames)
+    export.status, export.progress = TimelapseExport.Status.DONE, 100
+    export.finished_at = timezone.now()
+    export.save(update_fields=["file", "status", "progress", "finished_at"])
+    if old and old != export.file.name:
+        export.file.storage.delete(old)
+    return export
 
 
 # --- Staff and housekeeping --------------------------------------------------------

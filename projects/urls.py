@@ -26,6 +26,16 @@ urlpatterns = [
         views.camera_gallery,
         name="camera_gallery",
     ),
+    path(
+        "projects/<slug:slug>/cameras/<slug:camera_slug>/timelapse/",
+        views.camera_timelapse,
+        name="camera_timelapse",
+    ),
+    path(
+        "exports/<int:export_id>/download/",
+        views.timelapse_export_download,
+        name="timelapse_export_download",
+    ),
     path("photos/<uuid:photo_id>/", views.photo_detail, name="photo_detail"),
     path("photos/<uuid:photo_id>/image/<str:kind>/", views.photo_image, name="photo_image"),
     path("photos/<uuid:photo_id>/original/", views.photo_original, name="photo_original"),

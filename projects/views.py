@@ -3,7 +3,7 @@
 import calendar
 import csv
 import mimetypes
-from datetime import date
+from datetime import date, timedelta
 
 from allauth.account.adapter import get_adapter
 from django.conf import settings
@@ -374,3 +374,35 @@ def project_audit_log(request, slug):
         return response
     page = Paginator(accesses, 100).get_page(request.GET.get("page"))
     return render(request, "projects/audit_log.html", {"project": project, "page": page})
+
+
+def camera_timelapse(request, slug, camera_slug):
+    """The timelapse player (everyone who sees the camera) and MP4 export (members)."""
+    project = get_object_or_404(selectors.projects_visible_to(request.user), slug=slug)
+    camera = get_object_or_404(project.cameras, slug=camera_slug)
+    days = selectors.camera_days(request.user, camera)
+    last_day = days[0][0] if days else timezone.localdate(timezone=selectors.camera_zone(camera))
+    may_export = request.user.is_authenticated and (
+        request.user.is_staff or selectors.membership_in(request.user, project.customer_id)
+    )
+    context = {
+        "project": project,
+        "camera": camera,
+        "date_to": last_day,
+        "date_from": last_day - timedelta(days=6),
+        "may_export": bool(may_export),
+        "frames_url": reverse("api_frames", args=[camera.pk]),
+        "exports_url": reverse("api_exports", args=[camera.pk]),
+        "export_url": reverse("api_export", args=[0]).replace("/0/", "/{id}/"),
+    }
+    return render(request, "projects/camera_timelapse.html", context)
+
+
+@login_required
+def timelapse_export_download(request, export_id):
+    """The MP4 of a finished export, for members of its customer."""
+    export = get_object_or_404(selectors.exports_visible_to(request.user), pk=export_id)
+    if not export.file:
+        raise Http404
+    name = f"{export.camera.slug}-{export.date_from}-{export.date_to}.mp4"
+    return _serve(export.file, cache_control="private, max-age=300", download_name=name)

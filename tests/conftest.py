@@ -95,3 +95,14 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run inline when sent (here: when the sending transaction commits)."""
+    from devisubox.celery import app as celery_app
+
+    # Not propagating: eager retries (the task's own Retry) are then run inline too.
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=False)
+    yield
+    celery_app.conf.update(task_always_eager=False, task_eager_propagates=True)

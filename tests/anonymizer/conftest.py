@@ -5,17 +5,6 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from devisubox.celery import app as celery_app
-
-
-@pytest.fixture
-def eager_celery():
-    """Tasks run inline when sent (here: when the upload's transaction commits)."""
-    # Not propagating: eager retries (the task's own Retry) are then run inline too.
-    celery_app.conf.update(task_always_eager=True, task_eager_propagates=False)
-    yield
-    celery_app.conf.update(task_always_eager=False, task_eager_propagates=True)
-
 
 @pytest.fixture(scope="session")
 def astronaut_jpeg() -> bytes:
