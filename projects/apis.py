@@ -571,7 +571,24 @@ class CameraFramesApi(APIView):
             OpenApiParameter("hour_from", OpenApiTypes.INT, description="0..24, local time"),
             OpenApiParameter("hour_to", OpenApiTypes.INT, description="0..24, local, excluded"),
         ],
-        responses={200: serializers.DictField(), **error_responses(400, 404)},
+        responses={
+            200: inline_serializer(
+                "Frames",
+                {
+                    "frames": inline_serializer(
+                        "Frame",
+                        {
+                            "id": serializers.UUIDField(),
+                            "taken_at": serializers.DateTimeField(),
+                            "url": serializers.CharField(),
+                        },
+                        many=True,
+                    ),
+                    "truncated": serializers.BooleanField(),
+                },
+            ),
+            **error_responses(400, 404),
+        },
     )
     def get(self, request, camera_id: int):
         camera = _visible_camera(request, camera_id)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -53,7 +53,14 @@ class PhotoReportCreateApi(APIView):
         summary="Report a detection error on a photo",
         request=ReportInputSerializer,
         responses={
-            201: serializers.DictField(),
+            201: inline_serializer(
+                "ReportReceived",
+                {
+                    "status": serializers.CharField(),
+                    "id": serializers.IntegerField(required=False),
+                    "photo_hidden": serializers.BooleanField(required=False),
+                },
+            ),
             **error_responses(400, 404, 429),
         },
     )
