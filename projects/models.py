@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 from projects.validators import MAX_RETENTION_DAYS, validate_polygon_xy_norm, validate_timezone
 
@@ -66,9 +67,9 @@ class Membership(models.Model):
     """A user's role in one customer."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        PROJECT_ADMIN = "project_admin", "Project admin"
-        VIEWER = "viewer", "Viewer"
+        OWNER = "owner", _("Owner")
+        PROJECT_ADMIN = "project_admin", _("Project admin")
+        VIEWER = "viewer", _("Viewer")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -228,11 +229,11 @@ class Photo(models.Model):
     """One uploaded photo: its private original and its anonymized derivatives."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PROCESSING = "processing", "Processing"
-        ANONYMIZED = "anonymized", "Anonymized"
-        FAILED = "failed", "Failed"
-        QUARANTINED = "quarantined", "Quarantined"
+        PENDING = "pending", _("Pending")
+        PROCESSING = "processing", _("Processing")
+        ANONYMIZED = "anonymized", _("Anonymized")
+        FAILED = "failed", _("Failed")
+        QUARANTINED = "quarantined", _("Quarantined")
 
     # Random ids: photo URLs reveal neither counts nor neighbours.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -400,10 +401,10 @@ class TimelapseExport(models.Model):
     """An MP4 of a camera's anonymized photos over a date range and time-of-day window."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        RUNNING = "running", "Being made"
-        DONE = "done", "Ready"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Being made")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
 
     camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="exports")
     requested_by = models.ForeignKey(

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from anonymizer.engine.decode import ImageRejected, decode_image, read_header
 from projects.models import (
@@ -135,7 +136,9 @@ def invitation_create(
         "url": accept_url(token),
         "inviter": invited_by.get_full_name() or invited_by.email,
     }
-    subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Invitation to {customer.name}"
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + gettext("Invitation to %(customer)s") % {
+        "customer": customer.name
+    }
     body = render_to_string("projects/email/invitation.txt", context)
     transaction.on_commit(
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
@@ -152,9 +155,11 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_usable():
-        raise ValueError("This invitation has expired or was already used.")
+        raise ValueError(gettext("This invitation has expired or was already used."))
     if invitation.email.lower() != (user.email or "").lower():
-        raise ValueError(f"This invitation was sent to {invitation.email}.")
+        raise ValueError(
+            gettext("This invitation was sent to %(email)s.") % {"email": invitation.email}
+        )
     membership, created = Membership.objects.get_or_create(
         user=user,
         customer=invitation.customer,

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from projects import selectors
@@ -89,7 +91,7 @@ def customer_members(request, slug):
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, _ = invitation_create(
+            invitation, _token = invitation_create(
                 customer=customer,
                 invited_by=request.user,
                 accept_url=lambda token: request.build_absolute_uri(
@@ -100,7 +102,9 @@ def customer_members(request, slug):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("customer_members", slug=customer.slug)
     context = {
         "customer": customer,
@@ -116,10 +120,10 @@ def customer_members(request, slug):
 def invitation_revoke(request, slug, pk):
     """Owners withdraw an invitation that was not used yet."""
     customer = _owned_customer_or_404(request, slug)
-    deleted, _ = customer.invitations.filter(pk=pk, accepted_at__isnull=True).delete()
+    deleted, _details = customer.invitations.filter(pk=pk, accepted_at__isnull=True).delete()
     if not deleted:
         raise Http404
-    messages.success(request, "Invitation withdrawn.")
+    messages.success(request, _("Invitation withdrawn."))
     return redirect("customer_members", slug=customer.slug)
 
 
@@ -135,7 +139,10 @@ def invitation_open(request, token):
             return render(
                 request, "projects/invitation_invalid.html", {"reason": str(exc)}, status=403
             )
-        messages.success(request, f"You are now a member of {invitation.customer.name}.")
+        messages.success(
+            request,
+            _("You are now a member of %(customer)s.") % {"customer": invitation.customer.name},
+        )
         return redirect("home")
     if get_user_model().objects.filter(email__iexact=invitation.email).exists():
         login_url = reverse("account_login")
@@ -199,7 +206,7 @@ def camera_gallery(request, slug, camera_slug):
     if day is None:
         day = days[0][0] if days else timezone.localdate(timezone=selectors.camera_zone(camera))
     month_days = calendar.Calendar(firstweekday=0).monthdatescalendar(day.year, day.month)
-    months_with_photos = sorted({(d.year, d.month) for d, _ in days})
+    months_with_photos = sorted({(d.year, d.month) for d, _count in days})
     current = (day.year, day.month)
     earlier = [m for m in months_with_photos if m < current]
     later = [m for m in months_with_photos if m > current]
@@ -293,12 +300,14 @@ def photo_image(request, photo_id, kind):
 
 
 _REFUSAL_MESSAGES = {
-    selectors.OriginalRefusal.NOT_ENABLED: "This project keeps no originals.",
-    selectors.OriginalRefusal.NO_RIGHT: "Your role does not allow viewing originals.",
-    selectors.OriginalRefusal.NO_MFA: (
+    selectors.OriginalRefusal.NOT_ENABLED: gettext_lazy("This project keeps no originals."),
+    selectors.OriginalRefusal.NO_RIGHT: gettext_lazy("Your role does not allow viewing originals."),
+    selectors.OriginalRefusal.NO_MFA: gettext_lazy(
         "Viewing originals needs two-factor authentication: set it up first."
     ),
-    selectors.OriginalRefusal.GONE: "The original has been deleted; only the anonymized photo remains.",
+    selectors.OriginalRefusal.GONE: gettext_lazy(
+        "The original has been deleted; only the anonymized photo remains."
+    ),
 }
 
 
@@ -330,10 +339,18 @@ def project_originals(request, slug):
         raise Http404
     if request.POST.get("action") == "disable":
         if request.POST.get("confirm") != project.slug:
-            messages.error(request, "Type the project's short name to confirm the deletion.")
+            messages.error(request, _("Type the project's short name to confirm the deletion."))
             return redirect("project_detail", slug=slug)
         count = project_originals_disable(project=project, by=request.user)
-        messages.success(request, f"Originals are no longer kept; {count} were deleted.")
+        messages.success(
+            request,
+            ngettext(
+                "Originals are no longer kept; %(count)s was deleted.",
+                "Originals are no longer kept; %(count)s were deleted.",
+                count,
+            )
+            % {"count": count},
+        )
         return redirect("project_detail", slug=slug)
     form = OriginalsEnableForm(request.POST, instance=Project.objects.get(pk=project.pk))
     if form.is_valid():
@@ -343,7 +360,7 @@ def project_originals(request, slug):
             purpose=form.cleaned_data["originals_purpose"],
             retention_days=form.cleaned_data["originals_retention_days"],
         )
-        messages.success(request, "Originals are kept for the recorded purpose.")
+        messages.success(request, _("Originals are kept for the recorded purpose."))
         return redirect("project_detail", slug=slug)
     return _project_page(request, project, is_owner=True, originals_form=form, status=400)
 

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
 
 from projects.validators import validate_polygon_xy_norm
 
@@ -11,17 +12,17 @@ class DetectionReport(models.Model):
     """One report about one photo, with the region the reporter drew on it."""
 
     class Kind(models.TextChoices):
-        PERSON_VISIBLE = "person_visible", "A person is visible"
-        FACE_VISIBLE = "face_visible", "A face is visible"
-        PLATE_VISIBLE = "plate_visible", "A licence plate is readable"
-        WRONGLY_BLURRED = "wrongly_blurred", "Something is blurred that should not be"
-        OTHER = "other", "Something else"
+        PERSON_VISIBLE = "person_visible", _("A person is visible")
+        FACE_VISIBLE = "face_visible", _("A face is visible")
+        PLATE_VISIBLE = "plate_visible", _("A licence plate is readable")
+        WRONGLY_BLURRED = "wrongly_blurred", _("Something is blurred that should not be")
+        OTHER = "other", _("Something else")
 
     class Status(models.TextChoices):
-        NEW = "new", "New"
-        IN_PROGRESS = "in_progress", "In progress"
-        RESOLVED = "resolved", "Resolved"
-        REJECTED = "rejected", "Rejected"
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        RESOLVED = "resolved", _("Resolved")
+        REJECTED = "rejected", _("Rejected")
 
     # Kinds saying someone can still be identified: on a public photo, the photo
     # leaves public view at once (quarantine) until staff resolve the report.

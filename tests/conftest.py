@@ -3,6 +3,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
+from django.utils import translation
 
 from projects.models import Membership
 from projects.services import privacy_staff_group_sync
@@ -13,6 +14,13 @@ from tests.factories import (
     ProjectFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A French request (LocaleMiddleware) must not leave French active for the next test."""
+    yield
+    translation.activate("en")
 
 
 @dataclass

@@ -2,6 +2,10 @@
 // photo, pick a kind, write a message, send it to the reports API.
 (function () {
   "use strict";
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\((\w+)\)s/g, function (m, key) { return String(obj[key]); });
+  };
   var form = document.getElementById("report-form");
   if (!form) return;
   var svg = form.querySelector(".report-canvas");
@@ -59,7 +63,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     if (!closed || points.length < 3) {
-      status.textContent = "Draw the region first (close the polygon on its first corner).";
+      status.textContent = gettext("Draw the region first (close the polygon on its first corner).");
       return;
     }
     var body = {
@@ -69,7 +73,7 @@
       website: form.website.value
     };
     if (form.email) body.email = form.email.value;
-    status.textContent = "Sending…";
+    status.textContent = gettext("Sending…");
     fetch(form.dataset.url, {
       method: "POST",
       credentials: "same-origin",
@@ -84,14 +88,15 @@
     }).then(function (result) {
       var response = result[0], data = result[1];
       if (!response.ok) {
-        status.textContent = "Not sent: " + (data.error ? data.error.message : "HTTP " + response.status);
+        status.textContent = interpolate(gettext("Not sent: %(error)s"), { error: data.error ? data.error.message : "HTTP " + response.status }, true);
         return;
       }
       form.reset();
       clear();
-      status.textContent = "Thank you: your report was received" +
-        (data.photo_hidden ? " and the photo is hidden from the public until it is checked." : ".") +
-        (body.email ? " We will answer at " + body.email + "." : "");
-    }).catch(function () { status.textContent = "Not sent: network error, try again."; });
+      status.textContent = (data.photo_hidden
+        ? gettext("Thank you: your report was received and the photo is hidden from the public until it is checked.")
+        : gettext("Thank you: your report was received.")) +
+        (body.email ? " " + interpolate(gettext("We will answer at %(email)s."), { email: body.email }, true) : "");
+    }).catch(function () { status.textContent = gettext("Not sent: network error, try again."); });
   });
 })();

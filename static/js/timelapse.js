@@ -3,6 +3,10 @@
 // rate; members can ask for an MP4 export and follow its progress.
 (function () {
   "use strict";
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\((\w+)\)s/g, function (m, key) { return String(obj[key]); });
+  };
   var form = document.getElementById("timelapse");
   if (!form) return;
   var player = document.querySelector(".player");
@@ -44,7 +48,7 @@
   }
   function setPlaying(on) {
     playing = on;
-    playButton.textContent = on ? "Pause" : "Play";
+    playButton.textContent = on ? gettext("Pause") : gettext("Play");
     clearTimeout(timer);
     if (on) tick();
   }
@@ -52,18 +56,18 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     setPlaying(false);
-    status.textContent = "Loading…";
+    status.textContent = gettext("Loading…");
     fetch(form.dataset.frames + "?" + params(), { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (r) { return r.json().then(function (d) { return [r, d]; }); })
       .then(function (result) {
         var r = result[0], data = result[1];
         if (!r.ok) { status.textContent = data.error ? data.error.message : "HTTP " + r.status; return; }
         frames = data.frames; cache = {};
-        if (!frames.length) { player.hidden = true; status.textContent = "No photo in this range."; return; }
+        if (!frames.length) { player.hidden = true; status.textContent = gettext("No photo in this range."); return; }
         player.hidden = false;
         scrub.max = frames.length - 1;
         show(0);
-        status.textContent = frames.length + " frames" + (data.truncated ? " (the first ones only: shorten the range)" : "") + ".";
+        status.textContent = interpolate(data.truncated ? gettext("%(count)s frames (the first ones only: shorten the range).") : gettext("%(count)s frames."), { count: frames.length }, true);
       });
   });
   playButton.addEventListener("click", function () { if (frames.length) setPlaying(!playing); });
@@ -78,21 +82,23 @@
     exportButton.addEventListener("click", function () {
       var body = new URLSearchParams(params());
       body.set("fps", form.fps.value);
-      status.textContent = "Export requested…";
+      status.textContent = gettext("Export requested…");
       fetch(form.dataset.exports, {
         method: "POST", credentials: "same-origin", body: body,
         headers: { Accept: "application/json", "X-CSRFToken": csrf }
       }).then(function (r) { return r.json(); }).then(function follow(data) {
-        if (data.error) { status.textContent = "Export refused: " + data.error.message; return; }
+        if (data.error) { status.textContent = interpolate(gettext("Export refused: %(error)s"), { error: data.error.message }, true); return; }
         if (data.status === "done") {
           status.innerHTML = "";
           var link = document.createElement("a");
-          link.href = data.download; link.textContent = "Download the MP4";
-          status.append("Export ready: ", link);
+          link.href = data.download; link.textContent = gettext("Download the MP4");
+          status.append(gettext("Export ready:") + " ", link);
           return;
         }
-        if (data.status === "failed") { status.textContent = "Export failed: " + data.error; return; }
-        status.textContent = "Export " + (data.status === "running" ? "being made: " + data.progress + " %" : "waiting for a worker") + "…";
+        if (data.status === "failed") { status.textContent = interpolate(gettext("Export failed: %(error)s"), { error: data.error }, true); return; }
+        status.textContent = data.status === "running"
+          ? interpolate(gettext("Export being made: %(progress)s %…"), { progress: data.progress }, true)
+          : gettext("Export waiting for a worker…");
         setTimeout(function () {
           fetch(form.dataset.export.replace("{id}", data.id), { credentials: "same-origin", headers: { Accept: "application/json" } })
             .then(function (r) { return r.json(); }).then(follow);

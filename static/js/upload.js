@@ -2,6 +2,10 @@
 // each file's progress and result (accepted, already uploaded, or why refused).
 (function () {
   "use strict";
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\((\w+)\)s/g, function (m, key) { return String(obj[key]); });
+  };
   var form = document.getElementById("upload-form");
   if (!form) return;
   var input = document.getElementById("upload-files");
@@ -20,10 +24,10 @@
     var bar = document.createElement("progress");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", "Upload of " + file.name);
+    bar.setAttribute("aria-label", interpolate(gettext("Upload of %(name)s"), { name: file.name }, true));
     progressCell.appendChild(bar);
     var result = document.createElement("td");
-    result.textContent = "waiting";
+    result.textContent = gettext("waiting");
     tr.append(name, progressCell, result);
     list.tBodies[0].appendChild(tr);
     return { bar: bar, result: result, tr: tr };
@@ -32,7 +36,7 @@
   function send(file, view) {
     return new Promise(function (resolve) {
       if (file.size > maxBytes) {
-        view.result.textContent = "refused: larger than the limit";
+        view.result.textContent = gettext("refused: larger than the limit");
         view.tr.dataset.outcome = "rejected";
         return resolve("rejected");
       }
@@ -52,24 +56,24 @@
         var outcome;
         if (xhr.status === 201) {
           outcome = "accepted";
-          view.result.textContent = "accepted, being anonymized";
+          view.result.textContent = gettext("accepted, being anonymized");
         } else if (xhr.status === 200) {
           outcome = "duplicate";
-          view.result.textContent = "already uploaded";
+          view.result.textContent = gettext("already uploaded");
         } else {
           outcome = "rejected";
           var message = body.error ? body.error.message : "HTTP " + xhr.status;
-          view.result.textContent = "refused: " + message;
+          view.result.textContent = interpolate(gettext("refused: %(message)s"), { message: message }, true);
         }
         view.tr.dataset.outcome = outcome;
         resolve(outcome);
       };
       xhr.onerror = function () {
-        view.result.textContent = "network error: not uploaded, try again";
+        view.result.textContent = gettext("network error: not uploaded, try again");
         view.tr.dataset.outcome = "rejected";
         resolve("rejected");
       };
-      view.result.textContent = "uploading";
+      view.result.textContent = gettext("uploading");
       xhr.send(data);
     });
   }
@@ -83,7 +87,7 @@
     var jobs = files.map(function (file) { return { file: file, view: row(file) }; });
     var counts = { accepted: 0, duplicate: 0, rejected: 0 };
     var next = 0;
-    summary.textContent = "Uploading " + files.length + " photos…";
+    summary.textContent = interpolate(gettext("Uploading %(count)s photos…"), { count: files.length }, true);
     function worker() {
       if (next >= jobs.length) return Promise.resolve();
       var job = jobs[next++];
@@ -95,8 +99,9 @@
     var workers = [];
     for (var i = 0; i < PARALLEL; i++) workers.push(worker());
     Promise.all(workers).then(function () {
-      summary.textContent = counts.accepted + " accepted, " + counts.duplicate +
-        " already uploaded, " + counts.rejected + " refused.";
+      summary.textContent = interpolate(
+        gettext("%(accepted)s accepted, %(duplicate)s already uploaded, %(rejected)s refused."),
+        { accepted: counts.accepted, duplicate: counts.duplicate, rejected: counts.rejected }, true);
       input.value = "";
     });
   });

@@ -3,6 +3,10 @@
 // Mouse and touch go through pointer events.
 (function () {
   "use strict";
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\((\w+)\)s/g, function (m, key) { return String(obj[key]); });
+  };
   var root = document.getElementById("zone-editor");
   if (!root) return;
   var SVG = "http://www.w3.org/2000/svg";
@@ -56,7 +60,7 @@
         "data-index": index
       });
       var title = el("title", {});
-      title.textContent = zone.label || "Unnamed zone";
+      title.textContent = zone.label || gettext("Unnamed zone");
       poly.appendChild(title);
       shapes.appendChild(poly);
       if (previewBox.checked && photo && zone.is_active) {
@@ -94,7 +98,7 @@
       var item = document.createElement("li");
       var button = document.createElement("button");
       button.type = "button";
-      button.textContent = (zone.label || "Unnamed zone") + (zone.id ? "" : " (not saved)") + (zone.is_active ? "" : " (off)");
+      button.textContent = (zone.label || gettext("Unnamed zone")) + (zone.id ? "" : " " + gettext("(not saved)")) + (zone.is_active ? "" : " " + gettext("(off)"));
       button.addEventListener("click", function () { selected = index; render(); });
       item.appendChild(button);
       list.appendChild(item);
@@ -106,7 +110,7 @@
     zones.push({ id: null, label: "", points: drawing, is_active: true });
     selected = zones.length - 1;
     drawing = null;
-    say("Shape closed: name it and save it.");
+    say(gettext("Shape closed: name it and save it."));
     render();
     form.label.focus();
   }
@@ -152,7 +156,7 @@
     render();
   });
   function endDrag() {
-    if (drag && selected >= 0 && zones[selected].dirty) say("Changed: save to apply it to the photos.");
+    if (drag && selected >= 0 && zones[selected].dirty) say(gettext("Changed: save to apply it to the photos."));
     drag = null;
   }
   svg.addEventListener("pointerup", endDrag);
@@ -161,7 +165,7 @@
   root.querySelector("[data-action=new]").addEventListener("click", function () {
     drawing = [];
     selected = -1;
-    say("Click the corners of the zone on the photo.");
+    say(gettext("Click the corners of the zone on the photo."));
     render();
   });
   closeButton.addEventListener("click", finishDrawing);
@@ -169,7 +173,7 @@
   document.addEventListener("keydown", function (event) {
     if (!drawing) return;
     if (event.key === "Enter") finishDrawing();
-    if (event.key === "Escape") { drawing = null; say("Drawing cancelled."); render(); }
+    if (event.key === "Escape") { drawing = null; say(gettext("Drawing cancelled.")); render(); }
   });
 
   function request(method, url, body) {
@@ -187,8 +191,9 @@
     });
   }
   function impactText(impact) {
-    return impact.from_original + " photos will be anonymized again from their originals; " +
-      impact.on_top + " (original already deleted) get the zone added on top.";
+    return interpolate(
+      gettext("%(from_original)s photos will be anonymized again from their originals; %(on_top)s (original already deleted) get the zone added on top."),
+      { from_original: impact.from_original, on_top: impact.on_top }, true);
   }
 
   // Typed values belong to the zone at once, so a re-render never loses them.
@@ -209,9 +214,9 @@
     saving.then(function (data) {
       zone.id = data.id;
       zone.dirty = false;
-      say("Saved. " + impactText(data.impact));
+      say(gettext("Saved.") + " " + impactText(data.impact));
       render();
-    }).catch(function (error) { say("Not saved: " + error.message); });
+    }).catch(function (error) { say(interpolate(gettext("Not saved: %(error)s"), { error: error.message }, true)); });
   });
   root.querySelector("[data-action=delete]").addEventListener("click", function () {
     var zone = zones[selected];
@@ -219,16 +224,16 @@
     done.then(function () {
       zones.splice(selected, 1);
       selected = -1;
-      say("Zone deleted. Photos whose original still exists are anonymized again without it.");
+      say(gettext("Zone deleted. Photos whose original still exists are anonymized again without it."));
       render();
-    }).catch(function (error) { say("Not deleted: " + error.message); });
+    }).catch(function (error) { say(interpolate(gettext("Not deleted: %(error)s"), { error: error.message }, true)); });
   });
 
   request("GET", api).then(function (data) {
     zones = data.zones.map(function (z) {
       return { id: z.id, label: z.label, points: z.polygon_xy_norm, is_active: z.is_active };
     });
-    if (!status.textContent.trim()) say(zones.length + " zone(s). A change affects: " + impactText(data.impact));
+    if (!status.textContent.trim()) say(interpolate(gettext("%(count)s zone(s). A change affects:"), { count: zones.length }, true) + " " + impactText(data.impact));
     render();
-  }).catch(function (error) { say("Could not load the zones: " + error.message); });
+  }).catch(function (error) { say(interpolate(gettext("Could not load the zones: %(error)s"), { error: error.message }, true)); });
 })();
