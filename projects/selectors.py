@@ -292,3 +292,24 @@ def exports_visible_to(user):
         return exports
     member_ids = Membership.objects.filter(user=user).values("customer_id")
     return exports.filter(camera__project__customer_id__in=member_ids)
+
+
+def project_dashboard(user, projects) -> list[dict]:
+    """For each project: its latest anonymized photo and its cameras' health in one line.
+
+    Health over the photos ``user`` may see: last upload, photos received in
+    the last 24 hours, failed photos. Two queries per project.
+    """
+    since = timezone.now() - timedelta(hours=24)
+    visible = photos_visible_to(user)
+    cards = []
+    for project in projects:
+        photos = visible.filter(camera__project=project, camera__is_active=True)
+        health = photos.aggregate(
+            last_upload=Max("received_at"),
+            photos_today=Count("id", filter=Q(received_at__gte=since)),
+            failures=Count("id", filter=Q(status=Photo.Status.FAILED)),
+        )
+        latest = photos.filter(status=Photo.Status.ANONYMIZED).order_by("-taken_at").first()
+        cards.append({"project": project, "latest": latest, **health})
+    return cards

@@ -40,7 +40,12 @@ def home(request):
     context = {"public_projects": selectors.public_projects()}
     if request.user.is_authenticated:
         context["memberships"] = selectors.memberships_of(request.user)
-        context["projects"] = selectors.projects_visible_to(request.user)
+        context["projects"] = selectors.project_dashboard(
+            request.user,
+            selectors.projects_visible_to(request.user).filter(
+                customer__memberships__user=request.user
+            ),
+        )
         context["upload_cameras"] = selectors.cameras_administered_by(request.user)
     return render(request, "projects/home.html", context)
 

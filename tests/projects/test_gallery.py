@@ -185,3 +185,15 @@ class TestPrivacyNotice:
             client.get(reverse("project_privacy", args=[actors.private_project.slug])).status_code
             == 404
         )
+
+
+def test_the_dashboard_shows_each_project_with_its_latest_photo_and_health(camera, actors):
+    now = timezone.now()
+    latest, _ = photos_at(camera, [now - timedelta(hours=1), now - timedelta(hours=5)])
+    photos_at(camera, [now - timedelta(hours=2)], status=Photo.Status.FAILED)
+
+    page = actors.client(actors.viewer).get(reverse("home")).text
+
+    assert reverse("photo_image", args=[latest.pk, "thumbnail"]) in page
+    assert "3 photos in the last 24 h" in page and "1 failed" in page
+    assert reverse("project_detail", args=[actors.private_project.slug]) in page
