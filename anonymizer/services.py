@@ -238,6 +238,9 @@ def _photo_finish(claim, result, names, *, source, zones_count, regions_count, w
         now = timezone.now()
         if photo.status in (Photo.Status.PENDING, Photo.Status.PROCESSING, Photo.Status.FAILED):
             photo.status = Photo.Status.ANONYMIZED
+        elif photo.status == Photo.Status.QUARANTINED and photo.release_on_finish:
+            # Staff resolved what hid it; this run carries their correction.
+            photo.status, photo.release_on_finish = Photo.Status.ANONYMIZED, False
         photo.anonymized_at = now
         photo.error = ""
         photo.processing_token = None

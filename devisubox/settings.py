@@ -398,6 +398,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Devisubox <noreply@localhost
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The platform's own privacy contact, shown on every page.
 PRIVACY_CONTACT_EMAIL = env_str("PRIVACY_CONTACT_EMAIL", "privacy@localhost", required=PRODUCTION)
+# Where new detection-error reports are announced (the privacy staff's inbox).
+REVIEWS_STAFF_EMAIL = env_str("REVIEWS_STAFF_EMAIL", PRIVACY_CONTACT_EMAIL)
 
 # --- Photos ------------------------------------------------------------------
 

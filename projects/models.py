@@ -275,6 +275,9 @@ class Photo(models.Model):
         default=0, help_text="Anonymization runs started since the last request."
     )
     error = models.TextField(blank=True)
+    # Set when staff resolved the reports that quarantined the photo: the run
+    # that applies their correction puts it back in public view.
+    release_on_finish = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from projects.models import Photo
 from reviews.models import DetectionReport
@@ -52,4 +53,88 @@ def detection_report_submit(
         report.quarantined_photo = True
         logger.warning("photo %s quarantined by a %s report", photo.pk, kind)
     report.save()
+    _email_after_commit(report, "new")
+    return report
+
+
+def _open_identifying_reports(photo: Photo, *, excluding=None):
+    reports = DetectionReport.objects.filter(
+        photo=photo,
+        kind__in=DetectionReport.IDENTIFYING,
+        status__in=(DetectionReport.Status.NEW, DetectionReport.Status.IN_PROGRESS),
+    )
+    return reports.exclude(pk=excluding.pk) if excluding else reports
+
+
+def _release_when_clear(photo: Photo, report: DetectionReport, *, corrected: bool) -> None:
+    """Put a quarantined photo back in public view once no identifying report is open.
+
+    With a correction queued, the run that applies it releases the photo (it
+    is never shown again before the new version exists); without one, now.
+    """
+    photo = Photo.objects.select_for_update().get(pk=photo.pk)
+    if photo.status != Photo.Status.QUARANTINED:
+        return
+    if _open_identifying_reports(photo, excluding=report).exists():
+        return
+    if corrected:
+        photo.release_on_finish = True
+        photo.save(update_fields=["release_on_finish", "updated_at"])
+    else:
+        photo.status = Photo.Status.ANONYMIZED
+        photo.save(update_fields=["status", "updated_at"])
+
+
+def _email_after_commit(report: DetectionReport, event: str) -> None:
+    from reviews.tasks import report_email_send
+
+    transaction.on_commit(lambda: report_email_send.delay(report.pk, event), robust=True)
+
+
+@transaction.atomic
+def detection_report_resolve(
+    *, report: DetectionReport, by, resolution: str, blur_reported_region: bool = True
+) -> DetectionReport:
+    """Resolve a report: by default redact the reported region and anonymize the photo again.
+
+    The reporter is emailed the resolution. A quarantined photo returns to
+    public view with the corrected version, once no identifying report on
+    it is still open.
+    """
+    from projects.models import ManualRegion
+    from projects.services import photo_work_request
+
+    report = DetectionReport.objects.select_for_update().get(pk=report.pk)
+    corrected = False
+    if blur_reported_region:
+        ManualRegion.objects.create(
+            photo=report.photo,
+            polygon_xy_norm=report.region_xy_norm,
+            reason=f"Report {report.pk}: {report.get_kind_display()}",
+            created_by=by,
+        )
+        corrected = bool(photo_work_request(photos=Photo.objects.filter(pk=report.photo_id)))
+    report.status = DetectionReport.Status.RESOLVED
+    report.resolution = resolution.strip()
+    report.handled_by = by
+    report.resolved_at = timezone.now()
+    report.save()
+    _release_when_clear(report.photo, report, corrected=corrected)
+    _email_after_commit(report, "resolved")
+    return report
+
+
+@transaction.atomic
+def detection_report_reject(*, report: DetectionReport, by, message: str) -> DetectionReport:
+    """Reject a report with a message for the reporter; a photo it hid is shown again."""
+    if not message.strip():
+        raise ValidationError({"resolution": "Tell the reporter why the report is rejected."})
+    report = DetectionReport.objects.select_for_update().get(pk=report.pk)
+    report.status = DetectionReport.Status.REJECTED
+    report.resolution = message.strip()
+    report.handled_by = by
+    report.resolved_at = timezone.now()
+    report.save()
+    _release_when_clear(report.photo, report, corrected=False)
+    _email_after_commit(report, "rejected")
     return report

@@ -1,0 +1,142 @@
+"""The report loop: quarantine, staff correction, release, emails."""
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from projects.models import Photo
+from projects.services import photo_ingest
+from reviews.models import DetectionReport
+from reviews.services import (
+    detection_report_reject,
+    detection_report_resolve,
+    detection_report_submit,
+)
+from tests.anonymizer.conftest import change_in, checkerboard_jpeg
+
+pytestmark = pytest.mark.django_db
+
+RIGHT_HALF = [[0.5, 0], [1, 0], [1, 1], [0.5, 1]]
+RIGHT_BOX = (0.55, 0.05, 0.95, 0.95)
+
+
+@pytest.fixture
+def public_photo(actors, eager_celery, django_capture_on_commit_callbacks):
+    """A public photo anonymized by the real pipeline (its original then deleted)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        photo, _ = photo_ingest(camera=actors.camera, content=checkerboard_jpeg(), filename="c.jpg")
+    photo.refresh_from_db()
+    assert photo.status == Photo.Status.ANONYMIZED and not photo.has_original
+    return photo
+
+
+def submit(photo, capture, **fields):
+    values = {
+        "kind": "person_visible",
+        "region_xy_norm": RIGHT_HALF,
+        "reporter_email": "walker@example.org",
+    }
+    values.update(fields)
+    with capture(execute=True):
+        return detection_report_submit(photo=photo, **values)
+
+
+def read(field_file) -> bytes:
+    with field_file.open("rb") as handle:
+        return handle.read()
+
+
+def test_staff_are_emailed_once_about_a_new_report(
+    public_photo, django_capture_on_commit_callbacks, settings
+):
+    settings.REVIEWS_STAFF_EMAIL = "privacy-team@platform.example"
+    mail.outbox.clear()
+
+    submit(public_photo, django_capture_on_commit_callbacks, message="Face by the gate")
+
+    assert [m.to for m in mail.outbox] == [["privacy-team@platform.example"]]
+    assert "A person is visible" in mail.outbox[0].subject + mail.outbox[0].body
+    assert "hidden from the public: yes" in mail.outbox[0].body
+
+
+def test_resolving_redacts_the_region_and_brings_the_photo_back(
+    actors, public_photo, django_capture_on_commit_callbacks
+):
+    before = read(public_photo.anonymized)
+    report = submit(public_photo, django_capture_on_commit_callbacks)
+    public_photo.refresh_from_db()
+    assert public_photo.status == Photo.Status.QUARANTINED
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        detection_report_resolve(report=report, by=actors.staff, resolution="Blurred the worker.")
+
+    public_photo.refresh_from_db()
+    assert public_photo.status == Photo.Status.ANONYMIZED
+    # No original left: the region was redacted on top of the anonymized image.
+    assert change_in(before, read(public_photo.anonymized), RIGHT_BOX) > 60
+    assert public_photo.manual_regions.get().created_by == actors.staff
+    assert (
+        Client().get(reverse("photo_image", args=[public_photo.pk, "display"])).status_code == 200
+    )
+    assert [m.to for m in mail.outbox] == [["walker@example.org"]]
+    assert "Blurred the worker." in mail.outbox[0].body and "corrected" in mail.outbox[0].body
+
+
+def test_a_photo_stays_hidden_while_another_identifying_report_is_open(
+    actors, public_photo, django_capture_on_commit_callbacks
+):
+    first = submit(public_photo, django_capture_on_commit_callbacks)
+    submit(public_photo, django_capture_on_commit_callbacks, kind="face_visible")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        detection_report_resolve(report=first, by=actors.staff, resolution="Done.")
+
+    public_photo.refresh_from_db()
+    assert public_photo.status == Photo.Status.QUARANTINED
+
+
+def test_rejecting_shows_the_photo_again_and_answers_the_reporter(
+    actors, public_photo, django_capture_on_commit_callbacks
+):
+    report = submit(public_photo, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        detection_report_reject(report=report, by=actors.staff, message="That is a mannequin.")
+
+    public_photo.refresh_from_db()
+    report.refresh_from_db()
+    assert public_photo.status == Photo.Status.ANONYMIZED
+    assert (report.status, report.handled_by) == (DetectionReport.Status.REJECTED, actors.staff)
+    assert [m.to for m in mail.outbox] == [["walker@example.org"]]
+    assert "mannequin" in mail.outbox[0].body
+
+
+def test_a_rejection_needs_a_message(actors, public_photo, django_capture_on_commit_callbacks):
+    from django.core.exceptions import ValidationError
+
+    report = submit(public_photo, django_capture_on_commit_callbacks)
+
+    with pytest.raises(ValidationError):
+        detection_report_reject(report=report, by=actors.staff, message="  ")
+
+
+def test_staff_resolve_in_the_admin(actors, public_photo, django_capture_on_commit_callbacks):
+    report = submit(public_photo, django_capture_on_commit_callbacks)
+    url = reverse("admin:reviews_detectionreport_change", args=[report.pk])
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = actors.client(actors.staff).post(
+            url, {"status": "resolved", "resolution": "Fixed.", "blur_reported_region": "on"}
+        )
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    public_photo.refresh_from_db()
+    assert report.status == DetectionReport.Status.RESOLVED
+    assert public_photo.status == Photo.Status.ANONYMIZED
+    assert len(mail.outbox) == 1
+    assert actors.client(actors.viewer).get(url).status_code == 302  # to the admin login
