@@ -1,9 +1,15 @@
 """Reports in the admin (the full staff workflow comes with the reviews issue)."""
 
+import statistics
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.db.models import Case, Count, IntegerField, Value, When
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from reviews.models import DetectionReport
@@ -31,6 +37,24 @@ class DetectionReportForm(forms.ModelForm):
         return data
 
 
+_OPEN = (DetectionReport.Status.NEW, DetectionReport.Status.IN_PROGRESS)
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [("1", "over a day"), ("7", "over a week")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("1", "7"):
+            return queryset.filter(
+                created_at__lt=timezone.now() - timedelta(days=int(self.value()))
+            )
+        return queryset
+
+
 @admin.register(DetectionReport)
 class DetectionReportAdmin(admin.ModelAdmin):
     list_display = [
@@ -41,7 +65,58 @@ class DetectionReportAdmin(admin.ModelAdmin):
         "photo_link",
         "reporter_email",
     ]
-    list_filter = ["status", "kind", "quarantined_photo", "photo__camera__project"]
+    list_filter = ["status", "kind", AgeFilter, "quarantined_photo", "photo__camera__project"]
+    change_list_template = "admin/reviews/detectionreport/change_list.html"
+    ordering = ["closed", "routine", "created_at"]
+
+    def get_queryset(self, request):
+        # The queue: open reports first, someone identifiable first, oldest first.
+        # (ModelAdmin.get_queryset would order by the annotations before they exist.)
+        return DetectionReport.objects.select_related("photo").annotate(
+            closed=Case(
+                When(status__in=_OPEN, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+            routine=Case(
+                When(kind__in=DetectionReport.IDENTIFYING, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            ),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "figures/",
+                self.admin_site.admin_view(self.figures_view),
+                name="reviews_detectionreport_figures",
+            ),
+            *super().get_urls(),
+        ]
+
+    def figures_view(self, request):
+        """Open reports, median time to resolution, reports by kind and by camera."""
+        reports = DetectionReport.objects.all()
+        durations = [
+            (resolved - created).total_seconds() / 3600
+            for created, resolved in reports.filter(resolved_at__isnull=False).values_list(
+                "created_at", "resolved_at"
+            )
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Detection-error figures",
+            "open_count": reports.filter(status__in=_OPEN).count(),
+            "median_hours": statistics.median(durations) if durations else None,
+            "by_kind": reports.values("kind").annotate(count=Count("id")).order_by("-count"),
+            "by_camera": reports.values("photo__camera__project__name", "photo__camera__name")
+            .annotate(count=Count("id"))
+            .order_by("-count")[:50],
+            "kind_labels": dict(DetectionReport.Kind.choices),
+        }
+        return TemplateResponse(request, "admin/reviews/figures.html", context)
+
     search_fields = ["reporter_email", "message", "=photo__id"]
     date_hierarchy = "created_at"
     list_select_related = ["photo"]

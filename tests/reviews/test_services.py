@@ -140,3 +140,35 @@ def test_staff_resolve_in_the_admin(actors, public_photo, django_capture_on_comm
     assert public_photo.status == Photo.Status.ANONYMIZED
     assert len(mail.outbox) == 1
     assert actors.client(actors.viewer).get(url).status_code == 302  # to the admin login
+
+
+def test_the_queue_puts_open_identifying_reports_first_oldest_first(
+    actors, public_photo, django_capture_on_commit_callbacks
+):
+    other = submit(public_photo, django_capture_on_commit_callbacks, kind="other")
+    old_person = submit(public_photo, django_capture_on_commit_callbacks)
+    plate = submit(public_photo, django_capture_on_commit_callbacks, kind="plate_visible")
+    with django_capture_on_commit_callbacks(execute=True):
+        detection_report_reject(report=old_person, by=actors.staff, message="No one there.")
+
+    page = actors.client(actors.staff).get(reverse("admin:reviews_detectionreport_changelist"))
+
+    order = [r.pk for r in page.context["cl"].result_list]
+    assert order == [plate.pk, other.pk, old_person.pk]
+
+
+def test_staff_see_the_figures_and_others_do_not(
+    actors, public_photo, django_capture_on_commit_callbacks
+):
+    report = submit(public_photo, django_capture_on_commit_callbacks)
+    submit(public_photo, django_capture_on_commit_callbacks, kind="other")
+    with django_capture_on_commit_callbacks(execute=True):
+        detection_report_resolve(report=report, by=actors.staff, resolution="Done.")
+    url = reverse("admin:reviews_detectionreport_figures")
+
+    page = actors.client(actors.staff).get(url)
+
+    assert page.status_code == 200
+    assert page.context["open_count"] == 1 and page.context["median_hours"] is not None
+    assert "A person is visible" in page.text and actors.camera.name in page.text
+    assert actors.client(actors.owner).get(url).status_code == 302
