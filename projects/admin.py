@@ -24,6 +24,7 @@ from projects.models import (
     OriginalAccess,
     OriginalsPurge,
     Photo,
+    PhotoEvent,
     Project,
 )
 from projects.services import (
@@ -32,6 +33,7 @@ from projects.services import (
     blur_zone_update,
     camera_token_assign,
     camera_token_rotate,
+    photo_event_record,
     photo_work_request,
     photos_processable,
 )
@@ -186,6 +188,19 @@ class AnonymizationRunInline(admin.TabularInline):
         return False
 
 
+class PhotoEventInline(admin.TabularInline):
+    """The photo's history: reports, corrections, reprocessing, by whom."""
+
+    model = PhotoEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "action", "actor", "detail"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class ManualRegionInline(admin.TabularInline):
     """Regions staff require redacted on this photo; saving queues a new anonymization."""
 
@@ -229,7 +244,7 @@ class PhotoAdmin(admin.ModelAdmin):
     ]
     # The status only changes through the pipeline (fail closed: no hand-made "anonymized").
     readonly_fields = fields
-    inlines = [ManualRegionInline, AnonymizationRunInline]
+    inlines = [ManualRegionInline, PhotoEventInline, AnonymizationRunInline]
     actions = ["reprocess"]
 
     def has_add_permission(self, request):
@@ -250,11 +265,20 @@ class PhotoAdmin(admin.ModelAdmin):
         formset.save_m2m()
         if added or formset.deleted_objects:
             photo_work_request(photos=Photo.objects.filter(pk=form.instance.pk))
+            photo_event_record(
+                photo=form.instance,
+                action="manual regions changed",
+                actor=request.user,
+                detail=f"{len(instances)} saved, {len(formset.deleted_objects)} removed",
+            )
             messages.info(request, "The photo will be anonymized again with its regions.")
 
     @admin.action(description="Anonymize again (from the original where it is kept)")
     def reprocess(self, request, queryset):
-        count = photo_work_request(photos=photos_processable(photos=queryset))
+        photos = photos_processable(photos=queryset)
+        for photo in photos:
+            photo_event_record(photo=photo, action="reprocess requested", actor=request.user)
+        count = photo_work_request(photos=photos)
         messages.info(request, f"{count} photos queued for anonymization.")
 
     @admin.display(description="Processing")

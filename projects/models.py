@@ -432,3 +432,21 @@ class TimelapseExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera} {self.date_from}..{self.date_to} ({self.get_status_display()})"
+
+
+class PhotoEvent(models.Model):
+    """One thing done to a photo by a person or a report: its history, never edited."""
+
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

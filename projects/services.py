@@ -35,6 +35,7 @@ from projects.models import (
     OriginalAccess,
     OriginalsPurge,
     Photo,
+    PhotoEvent,
     Project,
     TimelapseExport,
     token_hash,
@@ -480,6 +481,16 @@ def photo_work_request(*, photos, backlog: bool = False) -> int:
     return len(ids)
 
 
+def photo_event_record(*, photo: Photo, action: str, actor=None, detail: str = "") -> PhotoEvent:
+    """Add a line to a photo's history (shown to staff in the admin)."""
+    return PhotoEvent.objects.create(
+        photo=photo,
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        detail=detail[:2000],
+    )
+
+
 def photos_processable(*, photos):
     """The photos (of a queryset) that still have an original or an anonymized image."""
     return photos.filter((Q(original__isnull=False) & ~Q(original="")) | ~Q(anonymized=""))
@@ -770,6 +781,7 @@ def privacy_staff_group_sync() -> Group:
                 "camera",
                 "originalaccess",
                 "originalspurge",
+                "photoevent",
             )
         ),
     ]

@@ -67,23 +67,18 @@ class DetectionReportAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "kind", AgeFilter, "quarantined_photo", "photo__camera__project"]
     change_list_template = "admin/reviews/detectionreport/change_list.html"
-    ordering = ["closed", "routine", "created_at"]
-
-    def get_queryset(self, request):
-        # The queue: open reports first, someone identifiable first, oldest first.
-        # (ModelAdmin.get_queryset would order by the annotations before they exist.)
-        return DetectionReport.objects.select_related("photo").annotate(
-            closed=Case(
-                When(status__in=_OPEN, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-            routine=Case(
-                When(kind__in=DetectionReport.IDENTIFYING, then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            ),
-        )
+    # The queue: open reports first, then someone identifiable, oldest first.
+    ordering = [
+        Case(
+            When(status__in=_OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
+        ).asc(),
+        Case(
+            When(kind__in=DetectionReport.IDENTIFYING, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ).asc(),
+        "created_at",
+    ]
 
     def get_urls(self):
         return [

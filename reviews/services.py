@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from projects.models import Photo
+from projects.services import photo_event_record
 from reviews.models import DetectionReport
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,12 @@ def detection_report_submit(
         report.quarantined_photo = True
         logger.warning("photo %s quarantined by a %s report", photo.pk, kind)
     report.save()
+    photo_event_record(
+        photo=photo,
+        action="quarantined" if report.quarantined_photo else "reported",
+        actor=reporter,
+        detail=f"Report {report.pk}: {report.get_kind_display()}",
+    )
     _email_after_commit(report, "new")
     return report
 
@@ -119,6 +126,14 @@ def detection_report_resolve(
     report.handled_by = by
     report.resolved_at = timezone.now()
     report.save()
+    photo_event_record(
+        photo=report.photo,
+        action="report resolved",
+        actor=by,
+        detail=f"Report {report.pk}"
+        + (" (reported region redacted)" if blur_reported_region else "")
+        + f": {report.resolution}",
+    )
     _release_when_clear(report.photo, report, corrected=corrected)
     _email_after_commit(report, "resolved")
     return report
@@ -135,6 +150,12 @@ def detection_report_reject(*, report: DetectionReport, by, message: str) -> Det
     report.handled_by = by
     report.resolved_at = timezone.now()
     report.save()
+    photo_event_record(
+        photo=report.photo,
+        action="report rejected",
+        actor=by,
+        detail=f"Report {report.pk}: {report.resolution}",
+    )
     _release_when_clear(report.photo, report, corrected=False)
     _email_after_commit(report, "rejected")
     return report

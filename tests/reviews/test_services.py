@@ -172,3 +172,19 @@ def test_staff_see_the_figures_and_others_do_not(
     assert page.context["open_count"] == 1 and page.context["median_hours"] is not None
     assert "A person is visible" in page.text and actors.camera.name in page.text
     assert actors.client(actors.owner).get(url).status_code == 302
+
+
+def test_every_step_is_written_to_the_photos_history(
+    actors, public_photo, django_capture_on_commit_callbacks
+):
+    report = submit(public_photo, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        detection_report_resolve(report=report, by=actors.staff, resolution="Blurred.")
+
+    events = list(public_photo.events.order_by("at").values_list("action", "actor"))
+    page = actors.client(actors.staff).get(
+        reverse("admin:projects_photo_change", args=[public_photo.pk])
+    )
+
+    assert events == [("quarantined", None), ("report resolved", actors.staff.pk)]
+    assert "report resolved" in page.text and "Blurred." in page.text
