@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Q
 from django.test import Client
 from PIL import Image
 
@@ -19,6 +20,7 @@ from anonymizer import services as anonymizer_services
 from anonymizer.engine.pipeline import Engine
 from projects.models import Camera, Photo, Project
 from projects.services import photo_ingest
+from reviews.services import detection_report_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +75,15 @@ def seeded_site(monkeypatch, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         for photo_id in Photo.objects.values_list("pk", flat=True):
             anonymizer_services.photo_anonymize(photo_id=photo_id)
+    # A visitor reported someone visible on one public photo: it must be out of reach.
+    reported = Photo.objects.filter(camera=public_camera).exclude(pk=gps_photo.pk).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        detection_report_submit(
+            photo=reported,
+            kind="face_visible",
+            region_xy_norm=[[0.1, 0.1], [0.3, 0.1], [0.3, 0.3]],
+            reporter_email="walker@example.org",
+        )
     return gps_photo
 
 
@@ -124,5 +135,8 @@ def test_no_public_response_is_an_original_or_carries_metadata(seeded_site):
         image = Image.open(io.BytesIO(body))
         assert not image.getexif(), url
         assert not {"exif", "xmp", "XML:com.adobe.xmp"} & set(image.info), url
-    private = Photo.objects.filter(camera__project__is_public=False)
-    assert not any(str(photo.pk) in url for photo in private for url in pages)
+    hidden = Photo.objects.filter(
+        Q(camera__project__is_public=False) | Q(status=Photo.Status.QUARANTINED)
+    )
+    assert hidden.filter(status=Photo.Status.QUARANTINED).count() == 1
+    assert not any(str(photo.pk) in url for photo in hidden for url in pages)
