@@ -82,12 +82,24 @@ def photos_visible_to(user, *, camera: Camera | None = None) -> QuerySet[Photo]:
 
 
 def photos_with_images_for(user) -> QuerySet[Photo]:
-    """Visible photos whose anonymized images may be served: anonymized ones only.
+    """Visible photos whose anonymized images may be served.
 
-    Nobody, members and staff included, gets an image of a photo still being
-    processed, failed or quarantined (fail closed).
+    Anonymized photos; for the customer's members and staff also quarantined
+    ones (a report said someone may be recognisable: hidden from the public,
+    shown flagged to those who handle it). Nobody gets an image of a photo
+    still being processed or failed (fail closed).
     """
-    return photos_visible_to(user).filter(status=Photo.Status.ANONYMIZED)
+    visible = photos_visible_to(user)
+    anonymized = Q(status=Photo.Status.ANONYMIZED)
+    if not user.is_authenticated:
+        return visible.filter(anonymized)
+    if user.is_staff:
+        return visible.filter(anonymized | Q(status=Photo.Status.QUARANTINED))
+    member_ids = Membership.objects.filter(user=user).values("customer_id")
+    return visible.filter(
+        anonymized
+        | Q(status=Photo.Status.QUARANTINED, camera__project__customer_id__in=member_ids)
+    )
 
 
 def membership_in(user, customer_id) -> Membership | None:

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from projects import selectors
 from projects.adapters import SESSION_INVITATION_KEY
 from projects.forms import InvitationForm, OriginalsEnableForm
-from projects.models import Project
+from projects.models import Photo, Project
 from projects.services import (
     invitation_accept,
     invitation_create,
@@ -293,7 +293,8 @@ def photo_image(request, photo_id, kind):
     field_file = getattr(photo, IMAGE_FIELDS[kind])
     if not field_file:
         raise Http404
-    public = photo.camera.project.is_public
+    # A quarantined photo is never cached publicly: only members see it.
+    public = photo.camera.project.is_public and photo.status == Photo.Status.ANONYMIZED
     response = _serve(
         field_file,
         cache_control="public, max-age=300" if public else "private, max-age=300",

@@ -188,3 +188,20 @@ def test_every_step_is_written_to_the_photos_history(
 
     assert events == [("quarantined", None), ("report resolved", actors.staff.pk)]
     assert "report resolved" in page.text and "Blurred." in page.text
+
+
+def test_members_still_see_a_quarantined_photo_flagged_the_public_does_not(
+    actors, public_photo, django_capture_on_commit_callbacks
+):
+    submit(public_photo, django_capture_on_commit_callbacks)
+    image = reverse("photo_image", args=[public_photo.pk, "display"])
+    page = reverse("photo_detail", args=[public_photo.pk])
+    member = actors.client(actors.viewer)
+
+    member_image = member.get(image)
+
+    assert member_image.status_code == 200
+    assert member_image["Cache-Control"] == "private, max-age=300"  # never a public cache
+    assert "hidden from the public until privacy staff check it" in member.get(page).text
+    assert actors.client(actors.outsider).get(image).status_code == 404
+    assert Client().get(image).status_code == 404 and Client().get(page).status_code == 404
