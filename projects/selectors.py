@@ -97,8 +97,7 @@ def photos_with_images_for(user) -> QuerySet[Photo]:
         return visible.filter(anonymized | Q(status=Photo.Status.QUARANTINED))
     member_ids = Membership.objects.filter(user=user).values("customer_id")
     return visible.filter(
-        anonymized
-        | Q(status=Photo.Status.QUARANTINED, camera__project__customer_id__in=member_ids)
+        anonymized | Q(status=Photo.Status.QUARANTINED, camera__project__customer_id__in=member_ids)
     )
 
 
