@@ -11,6 +11,7 @@ as superseded. Until a run succeeds the photo stays hidden (fail closed).
 import logging
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -155,10 +156,7 @@ def _run_record(photo, claim: _Claim, outcome, *, worker, result=None, source=""
 
 
 def _counts(result: AnonymizationResult) -> dict[str, int]:
-    labels, counts = {}, result.detections.label
-    for label in counts:
-        labels[str(label)] = labels.get(str(label), 0) + 1
-    return labels
+    return dict(Counter(str(label) for label in result.detections.label))
 
 
 def photo_anonymize(*, photo_id, worker: str = "") -> AnonymizationRun | None:

@@ -14,9 +14,15 @@ from projects.models import Camera, Customer, Invitation, Membership, Photo, Pro
 _ADMIN_ROLES = (Membership.Role.OWNER, Membership.Role.PROJECT_ADMIN)
 
 
+def _signed_in(user) -> bool:
+    """A signed-in person. A camera (authenticated by its token, no user row) sees
+    what a visitor sees; its own photos come through ``photos_visible_to(camera=)``."""
+    return user.is_authenticated and user.pk is not None
+
+
 def memberships_of(user) -> QuerySet[Membership]:
     """The user's memberships (none for anonymous visitors)."""
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return Membership.objects.none()
     return Membership.objects.filter(user=user).select_related("customer")
 
@@ -25,7 +31,7 @@ def projects_visible_to(user) -> QuerySet[Project]:
     """Projects a request may see: public ones for everybody, its customers' for a
     member, every project for staff. Anything else is a 404."""
     projects = Project.objects.select_related("customer")
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return projects.filter(is_public=True)
     if user.is_staff:
         return projects
@@ -39,7 +45,7 @@ def public_projects() -> QuerySet[Project]:
 
 def customer_owned_by(user, slug: str) -> Customer | None:
     """The customer with ``slug`` if ``user`` is one of its owners, else None."""
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return None
     return Customer.objects.filter(
         slug=slug, memberships__user=user, memberships__role=Membership.Role.OWNER
@@ -73,7 +79,7 @@ def photos_visible_to(user, *, camera: Camera | None = None) -> QuerySet[Photo]:
     if camera is not None:
         return photos.filter(camera=camera)
     public = Q(camera__project__is_public=True, status=Photo.Status.ANONYMIZED)
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return photos.filter(public)
     if user.is_staff:
         return photos
@@ -91,7 +97,7 @@ def photos_with_images_for(user) -> QuerySet[Photo]:
     """
     visible = photos_visible_to(user)
     anonymized = Q(status=Photo.Status.ANONYMIZED)
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return visible.filter(anonymized)
     if user.is_staff:
         return visible.filter(anonymized | Q(status=Photo.Status.QUARANTINED))
@@ -103,7 +109,7 @@ def photos_with_images_for(user) -> QuerySet[Photo]:
 
 def membership_in(user, customer_id) -> Membership | None:
     """The user's membership of a customer, if any."""
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return None
     return Membership.objects.filter(user=user, customer_id=customer_id).first()
 
@@ -158,7 +164,7 @@ def original_refusal(request, photo: Photo) -> str | None:
 
 def project_owned_by(user, slug: str) -> Project | None:
     """The project with ``slug`` if ``user`` owns its customer, else None."""
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return None
     return (
         Project.objects.filter(
@@ -173,7 +179,7 @@ def project_owned_by(user, slug: str) -> Project | None:
 
 def photos_administered_by(user) -> QuerySet[Photo]:
     """Photos ``user`` may have anonymized again: staff, owners and project admins."""
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return Photo.objects.none()
     if user.is_staff:
         return Photo.objects.all()
@@ -185,7 +191,7 @@ def photos_administered_by(user) -> QuerySet[Photo]:
 
 def cameras_administered_by(user) -> QuerySet[Camera]:
     """Cameras whose photos and blur zones ``user`` may manage (owners, project admins)."""
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return Camera.objects.none()
     return Camera.objects.filter(
         project__customer__memberships__user=user,
@@ -297,7 +303,7 @@ def exports_visible_to(user):
     from projects.models import TimelapseExport
 
     exports = TimelapseExport.objects.select_related("camera__project")
-    if not user.is_authenticated:
+    if not _signed_in(user):
         return exports.none()
     if user.is_staff:
         return exports

@@ -738,16 +738,18 @@ def timelapse_export_render(*, export_id: int) -> TimelapseExport:
         )
         writer.send(None)
         step = max(1, len(frames) // 20)
-        for index, photo in enumerate(frames):
-            with photo.display.open("rb") as handle:
-                image = Image.open(handle).convert("RGB")
-                if image.size != size:
-                    image = image.resize(size)
-                writer.send(np.ascontiguousarray(np.asarray(image)))
-            if index % step == 0:
-                progress = int(100 * index / len(frames))
-                TimelapseExport.objects.filter(pk=export.pk).update(progress=progress)
-        writer.close()
+        try:
+            for index, photo in enumerate(frames):
+                with photo.display.open("rb") as handle:
+                    image = Image.open(handle).convert("RGB")
+                    if image.size != size:
+                        image = image.resize(size)
+                    writer.send(np.ascontiguousarray(np.asarray(image)))
+                if index % step == 0:
+                    progress = int(100 * index / len(frames))
+                    TimelapseExport.objects.filter(pk=export.pk).update(progress=progress)
+        finally:
+            writer.close()  # ffmpeg exits even when a frame could not be read
         old = export.file.name
         with open(out.name, "rb") as video:
             export.file.save("timelapse.mp4", ContentFile(video.read()), save=False)

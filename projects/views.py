@@ -238,8 +238,10 @@ def _month_first_day(year_month, counts) -> date:
 def photo_detail(request, photo_id):
     """One photo: its anonymized image, and the original for those allowed."""
     photo = get_object_or_404(selectors.photos_visible_to(request.user), pk=photo_id)
-    refusal = selectors.original_refusal(request, photo) if request.user.is_authenticated else "-"
-    may_try_original = request.user.is_authenticated and refusal not in (
+    # Offered where only a (fresh) 2FA check is missing: the link then asks for it.
+    may_try_original = request.user.is_authenticated and selectors.original_refusal(
+        request, photo
+    ) not in (
         selectors.OriginalRefusal.NOT_ENABLED,
         selectors.OriginalRefusal.NO_RIGHT,
         selectors.OriginalRefusal.GONE,

@@ -483,3 +483,22 @@ def test_an_unrelated_project_cannot_be_reached_by_a_camera_token(actors, token)
     )
 
     assert response.status_code == 404
+
+
+def test_a_camera_token_on_the_other_endpoints_gets_what_a_visitor_gets(actors, token):
+    headers = {"authorization": f"Camera {token}"}
+    client = Client()
+
+    frames = client.get(reverse("api_frames", args=[actors.camera.pk]), headers=headers)
+    private = client.get(
+        reverse("api_frames", args=[CameraFactory(project=actors.private_project).pk]),
+        headers=headers,
+    )
+    report = client.post(
+        f"{UPLOAD}7d9f3c0e-0000-4000-8000-000000000000/reports/",
+        {},
+        headers=headers,
+        content_type="application/json",
+    )
+
+    assert (frames.status_code, private.status_code, report.status_code) == (200, 404, 404)
