@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,8 +24,11 @@ from django.utils import timezone
 from anonymizer.engine.config import EngineConfig
 from anonymizer.engine.pipeline import AnonymizationResult, Engine
 from anonymizer.models import AnonymizationRun, Detection
-from projects.models import Photo, derivative_upload_to
+from projects.models import ManualRegion, Photo
 from projects.services import (
+    DERIVATIVE_FIELDS,
+    derivatives_delete_quietly,
+    derivatives_store,
     photo_original_delete,
     photo_original_delete_after,
     photos_enqueue,
@@ -38,7 +40,6 @@ logger = logging.getLogger(__name__)
 # Errors that pass: storage or database briefly unreachable. The task retries
 # them with backoff; anything else fails the photo at once.
 TRANSIENT_ERRORS = (OSError, DatabaseError, BotoCoreError, ClientError, ConnectionError)
-_DERIVATIVES = ("anonymized", "display", "thumbnail")
 
 _engine: Engine | None = None
 
@@ -109,31 +110,14 @@ def _read(field_file) -> bytes:
 
 
 def _store(result: AnonymizationResult) -> dict[str, str]:
-    """Save the three JPEGs under new random keys; on any error delete those saved."""
-    saved: dict[str, str] = {}
-    contents = {
-        "anonymized": result.anonymized_jpeg,
-        "display": result.display_jpeg,
-        "thumbnail": result.thumbnail_jpeg,
-    }
-    try:
-        for field, content in contents.items():
-            storage = Photo._meta.get_field(field).storage
-            saved[field] = storage.save(derivative_upload_to(None, "x.jpg"), ContentFile(content))
-    except Exception:
-        _delete_quietly(saved)
-        raise
-    return saved
-
-
-def _delete_quietly(names: dict[str, str]) -> None:
-    for field, name in names.items():
-        if not name:
-            continue
-        try:
-            Photo._meta.get_field(field).storage.delete(name)
-        except Exception:
-            logger.exception("could not delete %s; it holds only anonymized pixels", name)
+    """Save the three JPEGs under new random keys (none left behind on an error)."""
+    return derivatives_store(
+        {
+            "anonymized": result.anonymized_jpeg,
+            "display": result.display_jpeg,
+            "thumbnail": result.thumbnail_jpeg,
+        }
+    )
 
 
 def _run_record(photo, claim: _Claim, outcome, *, worker, result=None, source="", error=""):
@@ -156,7 +140,10 @@ def _run_record(photo, claim: _Claim, outcome, *, worker, result=None, source=""
 
 
 def _counts(result: AnonymizationResult) -> dict[str, int]:
-    return dict(Counter(str(label) for label in result.detections.label))
+    counts = dict(Counter(str(label) for label in result.detections.label))
+    if result.cleared:
+        counts["cleared_by_staff"] = result.cleared
+    return counts
 
 
 def photo_anonymize(*, photo_id, worker: str = "") -> AnonymizationRun | None:
@@ -172,7 +159,9 @@ def photo_anonymize(*, photo_id, worker: str = "") -> AnonymizationRun | None:
         return None
     photo = Photo.objects.select_related("camera__project").get(pk=claim.photo_id)
     zones = list(photo.camera.blur_zones.filter(is_active=True).values_list("polygon_xy_norm"))
-    regions = list(photo.manual_regions.values_list("polygon_xy_norm"))
+    regions = list(photo.manual_regions.values_list("action", "polygon_xy_norm"))
+    redact = [p for (action, p) in regions if action == ManualRegion.Action.REDACT]
+    keep_clear = [p for (action, p) in regions if action == ManualRegion.Action.KEEP_CLEAR]
     if photo.original:
         source, source_file = AnonymizationRun.Source.ORIGINAL, photo.original
     elif photo.anonymized:
@@ -186,7 +175,8 @@ def photo_anonymize(*, photo_id, worker: str = "") -> AnonymizationRun | None:
     result = engine_get().anonymize(
         data,
         zones=[z for (z,) in zones],
-        manual_regions=[r for (r,) in regions],
+        manual_regions=redact,
+        keep_clear=keep_clear,
         detect=source == AnonymizationRun.Source.ORIGINAL,
     )
     del data
@@ -205,7 +195,7 @@ def photo_anonymize(*, photo_id, worker: str = "") -> AnonymizationRun | None:
             worker=worker,
         )
     except Exception:
-        _delete_quietly(names)
+        derivatives_delete_quietly(names)
         raise
 
 
@@ -219,7 +209,7 @@ def _photo_finish(claim, result, names, *, source, zones_count, regions_count, w
         )
         if photo is None or photo.processing_token != claim.token:
             # Overtaken by another run (or deleted): that run's output stands.
-            transaction.on_commit(lambda: _delete_quietly(names))
+            transaction.on_commit(lambda: derivatives_delete_quietly(names))
             if photo is None:
                 return None
             return _run_record(
@@ -230,8 +220,8 @@ def _photo_finish(claim, result, names, *, source, zones_count, regions_count, w
                 result=result,
                 source=source,
             )
-        replaced = {field: getattr(photo, field).name for field in _DERIVATIVES}
-        for field in _DERIVATIVES:
+        replaced = {field: getattr(photo, field).name for field in DERIVATIVE_FIELDS}
+        for field in DERIVATIVE_FIELDS:
             setattr(photo, field, names[field])
         now = timezone.now()
         if photo.status in (Photo.Status.PENDING, Photo.Status.PROCESSING, Photo.Status.FAILED):
@@ -287,7 +277,7 @@ def _photo_finish(claim, result, names, *, source, zones_count, regions_count, w
         timelapse_exports_refresh(photo_id=photo.pk)
 
         def after_commit():
-            _delete_quietly({f: n for f, n in replaced.items() if n and n != names[f]})
+            derivatives_delete_quietly({f: n for f, n in replaced.items() if n and n != names[f]})
             if delete_original_now:
                 try:
                     photo_original_delete(photo=photo)

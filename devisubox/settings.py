@@ -179,6 +179,10 @@ else:
 STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "s3" if PRODUCTION else "local", ("local", "s3"))
 # Presigned URLs for anything not public live at most a minute.
 SIGNED_URL_SECONDS = env_int("SIGNED_URL_SECONDS", 60, minimum=5, maximum=60)
+# How long browsers and shared caches may keep a public anonymized image. A
+# report hides a photo at the origin at once; a copy already cached lives at
+# most this long, so it stays short.
+PUBLIC_IMAGE_MAX_AGE_SECONDS = env_int("PUBLIC_IMAGE_MAX_AGE_SECONDS", 60, minimum=0, maximum=300)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -400,6 +404,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PRIVACY_CONTACT_EMAIL = env_str("PRIVACY_CONTACT_EMAIL", "privacy@localhost", required=PRODUCTION)
 # Where new detection-error reports are announced (the privacy staff's inbox).
 REVIEWS_STAFF_EMAIL = env_str("REVIEWS_STAFF_EMAIL", PRIVACY_CONTACT_EMAIL)
+# The platform's address as users reach it, for the links in emails sent by workers.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000", required=PRODUCTION).rstrip("/")
 
 # --- Photos ------------------------------------------------------------------
 

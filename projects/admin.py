@@ -9,7 +9,7 @@ import csv
 from django.contrib import admin, messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -202,12 +202,19 @@ class PhotoEventInline(admin.TabularInline):
 
 
 class ManualRegionInline(admin.TabularInline):
-    """Regions staff require redacted on this photo; saving queues a new anonymization."""
+    """Staff corrections of this photo's blur; made and undone on the photo review page."""
 
     model = ManualRegion
     extra = 0
-    fields = ["polygon_xy_norm", "reason", "created_by", "created_at"]
-    readonly_fields = ["created_by", "created_at"]
+    can_delete = False
+    fields = ["action", "polygon_xy_norm", "reason", "created_by", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Photo)
@@ -227,6 +234,7 @@ class PhotoAdmin(admin.ModelAdmin):
     list_select_related = ["camera__project"]
     fields = [
         "preview",
+        "review_link",
         "camera",
         "status",
         "processing_state",
@@ -250,28 +258,6 @@ class PhotoAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Photos arrive through the ingestion path only, which validates them.
         return False
-
-    def save_formset(self, request, form, formset, change):
-        instances = formset.save(commit=False)
-        added = False
-        for instance in instances:
-            if isinstance(instance, ManualRegion):
-                if instance.pk is None:
-                    instance.created_by = request.user
-                added = True
-            instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
-        formset.save_m2m()
-        if added or formset.deleted_objects:
-            photo_work_request(photos=Photo.objects.filter(pk=form.instance.pk))
-            photo_event_record(
-                photo=form.instance,
-                action="manual regions changed",
-                actor=request.user,
-                detail=f"{len(instances)} saved, {len(formset.deleted_objects)} removed",
-            )
-            messages.info(request, "The photo will be anonymized again with its regions.")
 
     @admin.action(description="Anonymize again (from the original where it is kept)")
     def reprocess(self, request, queryset):
@@ -323,6 +309,16 @@ class PhotoAdmin(admin.ModelAdmin):
     @admin.display(description="Anonymized image")
     def preview(self, obj):
         return self._thumbnail_tag(obj, 240)
+
+    @admin.display(description="Correct")
+    def review_link(self, obj):
+        try:  # the review page belongs to the reviews app, installed beside this one
+            url = reverse("admin:reviews_photo_review", args=[obj.pk])
+        except NoReverseMatch:
+            return "—"
+        return format_html(
+            '<a href="{}">Review this photo: reports, detections, blur corrections</a>', url
+        )
 
     @admin.display(description="Original")
     def original_state(self, obj):

@@ -307,9 +307,19 @@ class Photo(models.Model):
 
 
 class ManualRegion(models.Model):
-    """A region of one photo that staff (or a resolved report) require to be redacted."""
+    """A staff correction of one photo's blur: a region to redact, or one to keep clear.
+
+    ``redact`` regions are always blurred. ``keep_clear`` regions remove the
+    automatic blur of detections lying mostly inside them (a false
+    detection); that needs the original, as blurred pixels cannot come back.
+    """
+
+    class Action(models.TextChoices):
+        REDACT = "redact", "Blur this region"
+        KEEP_CLEAR = "keep_clear", "Remove the automatic blur here"
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="manual_regions")
+    action = models.CharField(max_length=20, choices=Action.choices, default=Action.REDACT)
     polygon_xy_norm = models.JSONField(
         validators=[validate_polygon_xy_norm],
         help_text="List of [x, y] points, 0..1 of the photo's width and height.",
@@ -328,7 +338,7 @@ class ManualRegion(models.Model):
         ordering = ["photo", "created_at"]
 
     def __str__(self) -> str:
-        return self.reason or f"Region {self.pk}"
+        return f"{self.get_action_display()}: {self.reason or self.pk}"
 
 
 class BlurZone(models.Model):

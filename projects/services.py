@@ -38,6 +38,7 @@ from projects.models import (
     PhotoEvent,
     Project,
     TimelapseExport,
+    derivative_upload_to,
     token_hash,
 )
 from projects.validators import MAX_RETENTION_DAYS
@@ -511,6 +512,68 @@ def photo_reprocess(*, photo: Photo) -> Photo:
         raise PhotoNotProcessable("Neither the original nor an anonymized image is left.")
     photo.refresh_from_db()
     return photo
+
+
+DERIVATIVE_FIELDS = ("anonymized", "display", "thumbnail")
+
+
+def derivatives_delete_quietly(names: dict[str, str]) -> None:
+    """Delete anonymized files by field name; log failures (they hold no personal data)."""
+    for field_name, name in names.items():
+        if not name:
+            continue
+        try:
+            Photo._meta.get_field(field_name).storage.delete(name)
+        except Exception:
+            logger.exception("could not delete %s; it holds only anonymized pixels", name)
+
+
+def derivatives_store(contents: dict[str, bytes]) -> dict[str, str]:
+    """Save anonymized JPEGs (by field name) under new random keys; return the names.
+
+    On any error the files already saved are deleted and the error raised.
+    """
+    saved: dict[str, str] = {}
+    try:
+        for field_name, content in contents.items():
+            storage = Photo._meta.get_field(field_name).storage
+            saved[field_name] = storage.save(
+                derivative_upload_to(None, "x.jpg"), ContentFile(content)
+            )
+    except Exception:
+        derivatives_delete_quietly(saved)
+        raise
+    return saved
+
+
+def photo_derivatives_rotate(*, photo_id) -> bool:
+    """Move a photo's anonymized images to new random storage keys; True if moved.
+
+    Done when a report hides a photo: a presigned URL handed out before
+    (valid up to ``SIGNED_URL_SECONDS``) then leads nowhere. Raises the
+    storage's error (nothing changed) so the task can retry; returns False
+    if a new anonymization replaced the files meanwhile (new keys already).
+    """
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None:
+        return False
+    old = {f: getattr(photo, f).name for f in DERIVATIVE_FIELDS if getattr(photo, f)}
+    contents = {}
+    for field_name, name in old.items():
+        with Photo._meta.get_field(field_name).storage.open(name, "rb") as handle:
+            contents[field_name] = handle.read()
+    new = derivatives_store(contents)
+    with transaction.atomic():
+        locked = Photo.objects.select_for_update().filter(pk=photo_id).first()
+        current = locked and {f: getattr(locked, f).name for f in old}
+        if current != old:
+            transaction.on_commit(lambda: derivatives_delete_quietly(new))
+            return False
+        for field_name, name in new.items():
+            setattr(locked, field_name, name)
+        locked.save(update_fields=[*new, "updated_at"])
+        transaction.on_commit(lambda: derivatives_delete_quietly(old))
+    return True
 
 
 def photo_original_delete_after(*, photo: Photo) -> datetime:

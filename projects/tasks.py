@@ -43,3 +43,15 @@ def timelapse_export_render(self, export_id: int):
         )
         return "failed"
     return export.status
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def photo_derivatives_rotate(self, photo_id):
+    """Give a quarantined photo's images new storage keys (old presigned URLs die)."""
+    from anonymizer.services import TRANSIENT_ERRORS
+    from projects.services import photo_derivatives_rotate as rotate
+
+    try:
+        return rotate(photo_id=photo_id)
+    except TRANSIENT_ERRORS as exc:
+        raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 120)) from None

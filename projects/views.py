@@ -299,7 +299,11 @@ def photo_image(request, photo_id, kind):
     public = photo.camera.project.is_public and photo.status == Photo.Status.ANONYMIZED
     response = _serve(
         field_file,
-        cache_control="public, max-age=300" if public else "private, max-age=300",
+        cache_control=(
+            f"public, max-age={settings.PUBLIC_IMAGE_MAX_AGE_SECONDS}"
+            if public
+            else "private, max-age=300"
+        ),
         download_name=f"{photo.taken_at:%Y%m%d-%H%M%S}.jpg" if "download" in request.GET else None,
     )
     if not public:

@@ -1,26 +1,52 @@
-"""Reports in the admin (the full staff workflow comes with the reviews issue)."""
+"""Privacy staff in the admin: the report queue, the photo review page, the figures.
+
+The photo review page shows a photo with the reported regions, the last
+run's detections, the corrections and the zones drawn over it; staff draw
+a region to blur or to keep clear, re-run the anonymization, and resolve or
+reject reports there. Every action goes through ``reviews.services``.
+"""
 
 import statistics
 from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, IntegerField, Value, When
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from projects.models import ManualRegion, Photo
+from projects.services import PhotoNotProcessable
+from projects.validators import validate_polygon_xy_norm
 from reviews.models import DetectionReport
-from reviews.services import detection_report_reject, detection_report_resolve
+from reviews.selectors import photo_review
+from reviews.services import (
+    detection_report_reject,
+    detection_report_resolve,
+    photo_anonymize_again,
+    photo_correction_add,
+    photo_correction_remove,
+)
+
+_CORRECTIONS = [
+    ("redact", "Blur the reported region"),
+    ("keep_clear", "Remove the automatic blur inside the reported region (needs the original)"),
+    ("", "No change to the photo (already corrected, or nothing to fix)"),
+]
 
 
 class DetectionReportForm(forms.ModelForm):
-    blur_reported_region = forms.BooleanField(
+    correction = forms.ChoiceField(
+        choices=_CORRECTIONS,
         required=False,
-        initial=True,
-        help_text="When resolving: redact the region the reporter drew and anonymize again.",
+        initial="redact",
+        help_text="When resolving: what to do to the photo (it is anonymized again).",
     )
 
     class Meta:
@@ -34,7 +60,45 @@ class DetectionReportForm(forms.ModelForm):
             and not (data.get("resolution") or "").strip()
         ):
             raise ValidationError({"resolution": "Tell the reporter why the report is rejected."})
+        if (
+            data.get("status") == DetectionReport.Status.RESOLVED
+            and data.get("correction") == "keep_clear"
+            and not self.instance.photo.has_original
+        ):
+            raise ValidationError(
+                {"correction": "The original is deleted: a blur cannot be removed any more."}
+            )
         return data
+
+
+class CorrectionForm(forms.Form):
+    """A region drawn on the photo in the review page, to blur or to keep clear."""
+
+    action = forms.ChoiceField(choices=ManualRegion.Action.choices)
+    polygon = forms.JSONField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "Draw the region on the photo first."},
+    )
+    reason = forms.CharField(max_length=200)
+
+    def clean_polygon(self):
+        polygon = self.cleaned_data["polygon"]
+        validate_polygon_xy_norm(polygon)
+        return polygon
+
+
+class UndoForm(forms.Form):
+    region = forms.IntegerField()
+    reason = forms.CharField(max_length=200)
+
+
+class DecisionForm(forms.Form):
+    """Resolve or reject one of the photo's open reports, with the answer to the reporter."""
+
+    report = forms.IntegerField()
+    decision = forms.ChoiceField(choices=[("resolve", "Resolve"), ("reject", "Reject")])
+    correction = forms.ChoiceField(choices=_CORRECTIONS, required=False)
+    message = forms.CharField(required=False, max_length=2000)
 
 
 _OPEN = (DetectionReport.Status.NEW, DetectionReport.Status.IN_PROGRESS)
@@ -87,8 +151,116 @@ class DetectionReportAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.figures_view),
                 name="reviews_detectionreport_figures",
             ),
+            path(
+                "photo/<uuid:pk>/",
+                self.admin_site.admin_view(self.photo_review_view),
+                name="reviews_photo_review",
+            ),
+            path(
+                "photo/<uuid:pk>/image/",
+                self.admin_site.admin_view(self.photo_image_view),
+                name="reviews_photo_image",
+            ),
             *super().get_urls(),
         ]
+
+    def _photo_for_staff(self, request, pk) -> Photo:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Photo.objects.select_related("camera__project"), pk=pk)
+
+    def photo_image_view(self, request, pk):
+        """The photo's current anonymized display image, in any status (quarantined too)."""
+        photo = self._photo_for_staff(request, pk)
+        if not photo.display:
+            raise Http404
+        response = FileResponse(photo.display.open("rb"), content_type="image/jpeg")
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+    def photo_review_view(self, request, pk):
+        """One photo with its reports, detections and corrections; staff correct it here."""
+        photo = self._photo_for_staff(request, pk)
+        if request.method == "POST":
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            self._photo_review_post(request, photo)
+            return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            **photo_review(photo=photo),
+            "title": f"Photo of {photo.camera.project.name} · {photo.camera.name}, "
+            f"{timezone.localtime(photo.taken_at):%Y-%m-%d %H:%M}",
+            "photo": photo,
+            "opts": self.model._meta,
+            "can_change": self.has_change_permission(request),
+            "actions": ManualRegion.Action.choices,
+            "corrections": _CORRECTIONS,
+            "report_regions": {
+                r.pk: r.region_xy_norm for r in photo.reports.only("pk", "region_xy_norm")
+            },
+        }
+        return TemplateResponse(request, "admin/reviews/photo_review.html", context)
+
+    def _photo_review_post(self, request, photo: Photo) -> None:
+        """Apply one action from the review page; report what happened as a message."""
+        op = request.POST.get("op")
+        try:
+            if op == "correct":
+                form = CorrectionForm(request.POST)
+                if form.is_valid():
+                    photo_correction_add(
+                        photo=photo,
+                        action=form.cleaned_data["action"],
+                        polygon_xy_norm=form.cleaned_data["polygon"],
+                        reason=form.cleaned_data["reason"],
+                        by=request.user,
+                    )
+                    messages.success(request, "Saved; the photo is being anonymized again.")
+                else:
+                    raise ValidationError(_form_errors(form))
+            elif op == "undo":
+                form = UndoForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError(_form_errors(form))
+                region = get_object_or_404(
+                    ManualRegion, pk=form.cleaned_data["region"], photo=photo
+                )
+                photo_correction_remove(
+                    region=region, by=request.user, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, "Correction undone; the photo is anonymized again.")
+            elif op == "reprocess":
+                photo_anonymize_again(photo=photo, by=request.user)
+                messages.success(request, "The photo is being anonymized again.")
+            elif op == "decide":
+                self._decide(request, photo)
+            else:
+                messages.error(request, "Unknown action.")
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except PhotoNotProcessable as exc:
+            messages.error(request, str(exc))
+
+    def _decide(self, request, photo: Photo) -> None:
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(_form_errors(form))
+        report = get_object_or_404(
+            DetectionReport, pk=form.cleaned_data["report"], photo=photo, status__in=_OPEN
+        )
+        message = form.cleaned_data["message"]
+        if form.cleaned_data["decision"] == "reject":
+            detection_report_reject(report=report, by=request.user, message=message)
+            messages.success(request, f"Report {report.pk} rejected; the reporter is emailed.")
+        else:
+            detection_report_resolve(
+                report=report,
+                by=request.user,
+                resolution=message,
+                correction=form.cleaned_data["correction"] or None,
+            )
+            messages.success(request, f"Report {report.pk} resolved; the reporter is emailed.")
 
     def figures_view(self, request):
         """Open reports, median time to resolution, reports by kind and by camera."""
@@ -117,6 +289,7 @@ class DetectionReportAdmin(admin.ModelAdmin):
     list_select_related = ["photo"]
     form = DetectionReportForm
     fields = [
+        "photo_figure",
         "photo",
         "reporter",
         "reporter_email",
@@ -127,11 +300,12 @@ class DetectionReportAdmin(admin.ModelAdmin):
         "created_at",
         "status",
         "resolution",
-        "blur_reported_region",
+        "correction",
         "handled_by",
         "resolved_at",
     ]
     readonly_fields = [
+        "photo_figure",
         "photo",
         "reporter",
         "reporter_email",
@@ -156,7 +330,7 @@ class DetectionReportAdmin(admin.ModelAdmin):
                     report=stored,
                     by=request.user,
                     resolution=resolution,
-                    blur_reported_region=form.cleaned_data.get("blur_reported_region", False),
+                    correction=form.cleaned_data.get("correction") or None,
                 )
                 messages.info(request, "Resolved; the reporter is emailed.")
             else:
@@ -171,5 +345,21 @@ class DetectionReportAdmin(admin.ModelAdmin):
 
     @admin.display(description="Photo")
     def photo_link(self, obj):
-        url = reverse("admin:projects_photo_change", args=[obj.photo_id])
-        return format_html('<a href="{}">{}</a>', url, str(obj.photo_id)[:8])
+        url = reverse("admin:reviews_photo_review", args=[obj.photo_id])
+        return format_html('<a href="{}">review {}</a>', url, str(obj.photo_id)[:8])
+
+    @admin.display(description="The photo")
+    def photo_figure(self, obj):
+        """The photo with this report's region and the detections; a link to correct it."""
+        return render_to_string(
+            "admin/reviews/photo_figure.html",
+            {**photo_review(photo=obj.photo, highlight=obj), "photo": obj.photo},
+        )
+
+
+def _form_errors(form) -> list[str]:
+    return [
+        str(e) if name == "__all__" else f"{name.capitalize()}: {e}"
+        for name, errors in form.errors.items()
+        for e in errors
+    ]

@@ -6,8 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from projects.models import Photo
-from projects.services import photo_event_record
+from projects.models import ManualRegion, Photo
+from projects.services import (
+    photo_event_record,
+    photo_reprocess,
+    photo_work_request,
+)
 from reviews.models import DetectionReport
 
 logger = logging.getLogger(__name__)
@@ -53,6 +57,7 @@ def detection_report_submit(
         locked.save(update_fields=["status", "updated_at"])
         report.quarantined_photo = True
         logger.warning("photo %s quarantined by a %s report", photo.pk, kind)
+        _rotate_after_commit(photo.pk)
     report.save()
     photo_event_record(
         photo=photo,
@@ -92,35 +97,134 @@ def _release_when_clear(photo: Photo, report: DetectionReport, *, corrected: boo
         photo.save(update_fields=["status", "updated_at"])
 
 
+def _rotate_after_commit(photo_id) -> None:
+    from projects.tasks import photo_derivatives_rotate
+
+    transaction.on_commit(lambda: photo_derivatives_rotate.delay(photo_id), robust=True)
+
+
 def _email_after_commit(report: DetectionReport, event: str) -> None:
     from reviews.tasks import report_email_send
 
     transaction.on_commit(lambda: report_email_send.delay(report.pk, event), robust=True)
 
 
+# --- Corrections: regions staff blur or keep clear, each re-anonymizing the photo ----------
+
+_CORRECTION_EVENTS = {
+    ManualRegion.Action.REDACT: "blur added",
+    ManualRegion.Action.KEEP_CLEAR: "automatic blur removed",
+}
+
+
+def _original_required(photo: Photo, what: str) -> None:
+    if not photo.has_original:
+        raise ValidationError(
+            f"{what} needs the original, and this photo's original is deleted: "
+            "blurred pixels cannot come back. Add a blur region instead if one is missing."
+        )
+
+
+@transaction.atomic
+def photo_correction_add(
+    *, photo: Photo, action: str, polygon_xy_norm: list, reason: str, by
+) -> ManualRegion:
+    """Blur a region of a photo, or remove the automatic blur inside it; re-anonymize it.
+
+    The anonymized image, its thumbnails and the timelapse videos holding it
+    are made again; the correction is written to the photo's history with
+    who and why. Removing a blur needs the original (ValidationError
+    otherwise, nothing saved), as do bad polygons and an empty reason.
+    """
+    photo = Photo.objects.select_for_update().get(pk=photo.pk)
+    if action not in ManualRegion.Action.values:
+        raise ValidationError({"action": f"Unknown correction {action!r}."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why (it is kept in the photo's history)."})
+    if action == ManualRegion.Action.KEEP_CLEAR:
+        _original_required(photo, "Removing a blur")
+    region = ManualRegion(
+        photo=photo,
+        action=action,
+        polygon_xy_norm=polygon_xy_norm,
+        reason=reason.strip()[:200],
+        created_by=by,
+    )
+    region.full_clean()
+    region.save()
+    photo_work_request(photos=Photo.objects.filter(pk=photo.pk))
+    photo_event_record(
+        photo=photo,
+        action=_CORRECTION_EVENTS[action],
+        actor=by,
+        detail=f"Region {region.pk} ({len(polygon_xy_norm)} points): {region.reason}",
+    )
+    return region
+
+
+@transaction.atomic
+def photo_correction_remove(*, region: ManualRegion, by, reason: str) -> None:
+    """Undo a correction and re-anonymize the photo from its original.
+
+    Refused (ValidationError) once the original is deleted: a blur is then
+    part of the anonymized pixels, and a removed "keep clear" could not be
+    blurred again from them.
+    """
+    photo = Photo.objects.select_for_update().get(pk=region.photo_id)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why (it is kept in the photo's history)."})
+    _original_required(photo, "Undoing a correction")
+    label, region_id = region.get_action_display(), region.pk
+    region.delete()
+    photo_work_request(photos=Photo.objects.filter(pk=photo.pk))
+    photo_event_record(
+        photo=photo,
+        action="correction undone",
+        actor=by,
+        detail=f"{label} (region {region_id}): {reason.strip()}",
+    )
+
+
+def photo_anonymize_again(*, photo: Photo, by) -> Photo:
+    """Re-run the anonymization (full detection from the original where it is kept).
+
+    Raises PhotoNotProcessable when neither original nor anonymized image is left.
+    """
+    photo = photo_reprocess(photo=photo)
+    photo_event_record(
+        photo=photo,
+        action="reprocess requested",
+        actor=by,
+        detail="from the original" if photo.has_original else "on top of the anonymized image",
+    )
+    return photo
+
+
 @transaction.atomic
 def detection_report_resolve(
-    *, report: DetectionReport, by, resolution: str, blur_reported_region: bool = True
+    *, report: DetectionReport, by, resolution: str, correction: str | None = "redact"
 ) -> DetectionReport:
-    """Resolve a report: by default redact the reported region and anonymize the photo again.
+    """Resolve a report, by default blurring the reported region; re-anonymize the photo.
 
-    The reporter is emailed the resolution. A quarantined photo returns to
-    public view with the corrected version, once no identifying report on
-    it is still open.
+    ``correction`` is ``"redact"`` (blur the reported region), ``"keep_clear"``
+    (remove the automatic blur inside it; needs the original) or None (the
+    photo was already corrected). The reporter is emailed the resolution. A
+    quarantined photo returns to public view with the corrected version, once
+    no identifying report on it is still open.
     """
-    from projects.models import ManualRegion
-    from projects.services import photo_work_request
-
     report = DetectionReport.objects.select_for_update().get(pk=report.pk)
     corrected = False
-    if blur_reported_region:
-        ManualRegion.objects.create(
+    if correction:
+        photo_correction_add(
             photo=report.photo,
+            action=correction,
             polygon_xy_norm=report.region_xy_norm,
             reason=f"Report {report.pk}: {report.get_kind_display()}",
-            created_by=by,
+            by=by,
         )
-        corrected = bool(photo_work_request(photos=Photo.objects.filter(pk=report.photo_id)))
+        corrected = True
+    elif Photo.objects.filter(pk=report.photo_id, work_requested_at__isnull=False).exists():
+        corrected = True  # a correction made before is still running: release with it
     report.status = DetectionReport.Status.RESOLVED
     report.resolution = resolution.strip()
     report.handled_by = by
@@ -130,9 +234,7 @@ def detection_report_resolve(
         photo=report.photo,
         action="report resolved",
         actor=by,
-        detail=f"Report {report.pk}"
-        + (" (reported region redacted)" if blur_reported_region else "")
-        + f": {report.resolution}",
+        detail=f"Report {report.pk}: {report.resolution}",
     )
     _release_when_clear(report.photo, report, corrected=corrected)
     _email_after_commit(report, "resolved")

@@ -27,13 +27,13 @@ def report_email_send(self, report_id: int, event: str):
     if event == "new":
         recipients = [settings.REVIEWS_STAFF_EMAIL]
         subject = f"{prefix}New report: {report.get_kind_display()} ({project.name})"
-        admin = reverse("admin:reviews_detectionreport_change", args=[report.pk])
+        review = settings.SITE_URL + reverse("admin:reviews_photo_review", args=[report.photo_id])
         body = (
             f"A detection-error report was sent for a photo of {project.name}.\n\n"
             f"Kind: {report.get_kind_display()}\n"
             f"Photo hidden from the public: {'yes' if report.quarantined_photo else 'no'}\n"
             f"Message: {report.message or '(none)'}\n\n"
-            f"Handle it in the admin: {admin}\n"
+            f"Review and correct the photo in the admin: {review}\n"
         )
     else:
         if not report.reporter_email:
@@ -41,9 +41,11 @@ def report_email_send(self, report_id: int, event: str):
         recipients = [report.reporter_email]
         outcome = "corrected" if event == "resolved" else "checked and left as it is"
         subject = f"{prefix}Your report about a photo of {project.name}"
+        photo_url = settings.SITE_URL + reverse("photo_detail", args=[report.photo_id])
         body = (
             f"Thank you for your report ({report.get_kind_display().lower()}).\n\n"
-            f"The photo was {outcome}.\n\n{report.resolution}\n"
+            f"The photo was {outcome}.\n\n{report.resolution or ''}\n\n"
+            f"The photo: {photo_url}\n"
         )
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

@@ -72,6 +72,37 @@ def polygon_region(polygon_xy_norm, width: int, height: int, kind: str) -> Regio
     return Region(x1, y1, x2, y2, mask.astype(bool), kind)
 
 
+def detections_outside(
+    detections: Detections, polygons, width: int, height: int, *, min_share: float = 0.5
+) -> tuple[Detections, int]:
+    """The detections not lying mostly inside any of ``polygons``, and how many were dropped.
+
+    Staff draw such polygons around an automatic blur they judged wrong (a
+    cone taken for a worker). A box is dropped when at least ``min_share``
+    of its area lies inside one polygon, so a real person's box that only
+    touches the polygon keeps its blur.
+    """
+    if not len(detections) or not polygons:
+        return detections, 0
+    keep = np.ones(len(detections), bool)
+    for polygon in polygons:
+        area = polygon_region(polygon, width, height, "keep_clear")
+        if area is None:
+            continue
+        for i, box in enumerate(detections.xyxy):
+            clipped = _clip_box(box, width, height)
+            if clipped is None or not keep[i]:
+                continue
+            x1, y1, x2, y2 = clipped
+            inside = area.mask[
+                max(y1, area.y1) - area.y1 : max(min(y2, area.y2) - area.y1, 0),
+                max(x1, area.x1) - area.x1 : max(min(x2, area.x2) - area.x1, 0),
+            ]
+            if inside.sum() >= min_share * (x2 - x1) * (y2 - y1):
+                keep[i] = False
+    return detections[keep], int((~keep).sum())
+
+
 def build_regions(
     detections: Detections,
     width: int,

@@ -15,7 +15,7 @@ from anonymizer.engine.config import EngineConfig
 from anonymizer.engine.decode import decode_image
 from anonymizer.engine.detect import detect_all
 from anonymizer.engine.encode import encode_jpeg
-from anonymizer.engine.mask import build_regions, regions_mask
+from anonymizer.engine.mask import build_regions, detections_outside, regions_mask
 from anonymizer.engine.redact import redact
 
 
@@ -30,6 +30,8 @@ class AnonymizationResult:
     thumbnail_jpeg: bytes
     mask: np.ndarray  # bool (height, width): True where pixels were redacted
     detections: Detections
+    # Detections dropped because staff marked their area as wrongly blurred.
+    cleared: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     provenance: dict = field(default_factory=dict)
 
@@ -70,12 +72,16 @@ class Engine:
         *,
         zones=(),
         manual_regions=(),
+        keep_clear=(),
         detect: bool = True,
     ) -> AnonymizationResult:
         """Anonymize one photo given as file bytes or an RGB array.
 
         ``zones`` and ``manual_regions`` are polygons in normalized (0..1)
-        coordinates, always redacted. With ``detect=False`` only they are
+        coordinates, always redacted. ``keep_clear`` polygons remove the
+        automatic blur of detections lying mostly inside them (a staff
+        correction of a false detection; zones and manual regions still
+        apply there). With ``detect=False`` only zones and regions are
         applied (used to add a zone on top of an already anonymized image).
         """
         config = self.config
@@ -94,6 +100,7 @@ class Engine:
             timings.update(detect_timings)
         else:
             detections = Detections.empty()
+        detections, cleared = detections_outside(detections, keep_clear, width, height)
 
         start = time.perf_counter()
         regions = build_regions(
@@ -124,6 +131,7 @@ class Engine:
             thumbnail_jpeg=thumbnail,
             mask=mask,
             detections=detections,
+            cleared=cleared,
             timings=timings,
             provenance=self.provenance() if detect else {"engine_version": ENGINE_VERSION},
         )

@@ -1,5 +1,5 @@
 // Detection-error report: draw a rectangle (drag) or a polygon (clicks) on the
-// photo, pick a kind, write a message, send it to the reports API.
+// photo (region_draw.js), pick a kind, write a message, send it to the reports API.
 (function () {
   "use strict";
   var gettext = window.gettext || function (s) { return s; };
@@ -11,50 +11,11 @@
   var svg = form.querySelector(".report-canvas");
   var region = form.querySelector(".report-region");
   var status = form.querySelector(".report-status");
-  var box = svg.viewBox.baseVal;
-  var points = [];    // normalized [x, y]
-  var closed = false;
-  var start = null;
-
-  function shape() { return form.querySelector("input[name=shape]:checked").value; }
-  function at(event) {
-    var r = svg.getBoundingClientRect();
-    return [Math.min(1, Math.max(0, (event.clientX - r.left) / r.width)),
-            Math.min(1, Math.max(0, (event.clientY - r.top) / r.height))];
-  }
-  function draw() {
-    region.setAttribute("points", points.map(function (p) {
-      return (p[0] * box.width).toFixed(1) + "," + (p[1] * box.height).toFixed(1);
-    }).join(" "));
-    region.classList.toggle("open", !closed);
-  }
-  function clear() { points = []; closed = false; start = null; draw(); }
-
-  svg.addEventListener("pointerdown", function (event) {
-    event.preventDefault();
-    var p = at(event);
-    if (shape() === "rect") {
-      start = p; closed = true; points = [p, p, p, p];
-      svg.setPointerCapture(event.pointerId);
-    } else {
-      if (closed) clear();
-      var r = svg.getBoundingClientRect();
-      if (points.length >= 3 &&
-          Math.hypot((p[0] - points[0][0]) * r.width, (p[1] - points[0][1]) * r.height) < 14) {
-        closed = true;
-      } else {
-        points.push(p);
-      }
-    }
-    draw();
+  var drawer = window.RegionDrawer(svg, region, function () {
+    return form.querySelector("input[name=shape]:checked").value;
   });
-  svg.addEventListener("pointermove", function (event) {
-    if (!start) return;
-    var p = at(event);
-    points = [start, [p[0], start[1]], p, [start[0], p[1]]];
-    draw();
-  });
-  svg.addEventListener("pointerup", function () { start = null; });
+  var clear = drawer.clear;
+
   form.querySelector("[data-action=clear]").addEventListener("click", clear);
   form.querySelectorAll("input[name=shape]").forEach(function (radio) {
     radio.addEventListener("change", clear);
@@ -62,7 +23,8 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (!closed || points.length < 3) {
+    var points = drawer.region();
+    if (!points) {
       status.textContent = gettext("Draw the region first (close the polygon on its first corner).");
       return;
     }

@@ -6,7 +6,12 @@ from skimage.metrics import structural_similarity
 
 from anonymizer.engine.boxes import Detections
 from anonymizer.engine.config import EngineConfig
-from anonymizer.engine.mask import build_regions, polygon_region, regions_mask
+from anonymizer.engine.mask import (
+    build_regions,
+    detections_outside,
+    polygon_region,
+    regions_mask,
+)
 from anonymizer.engine.redact import block_size, redact
 
 CONFIG = EngineConfig()
@@ -142,3 +147,20 @@ def test_a_flat_dark_region_does_not_come_out_flat():
     out = redact(image, regions, CONFIG)
 
     assert out[80:120, 150:250].std() > 2
+
+
+def test_keep_clear_drops_only_detections_mostly_inside_the_polygon():
+    detections = Detections.merge(
+        [
+            Detections.from_lists([[210, 20, 290, 180]], [0.9], "person"),  # inside
+            Detections.from_lists([[150, 20, 230, 180]], [0.9], "person"),  # 3/8 inside
+            Detections.from_lists([[20, 20, 60, 60]], [0.8], "face"),  # elsewhere
+        ]
+    )
+    right_half = [[0.5, 0], [1, 0], [1, 1], [0.5, 1]]
+
+    kept, dropped = detections_outside(detections, [right_half], 400, 200)
+
+    assert dropped == 1
+    assert kept.xyxy.tolist() == [[150, 20, 230, 180], [20, 20, 60, 60]]
+    assert detections_outside(detections, [], 400, 200)[1] == 0

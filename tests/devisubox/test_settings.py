@@ -27,6 +27,7 @@ PRODUCTION_ENV = {
     "AWS_S3_ENDPOINT_URL": "https://s3.example.com",
     "EMAIL_HOST": "smtp.example.com",
     "PRIVACY_CONTACT_EMAIL": "privacy@example.com",
+    "SITE_URL": "https://timelapse.example.com",
 }
 
 

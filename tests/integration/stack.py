@@ -517,6 +517,7 @@ class Stack:
                 "EMAIL_HOST": "localhost",
                 "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
                 "PRIVACY_CONTACT_EMAIL": "privacy@example.com",
+                "SITE_URL": "http://127.0.0.1",
                 "SECURE_SSL_REDIRECT": "false",
                 "SESSION_COOKIE_SECURE": "false",
                 "CSRF_COOKIE_SECURE": "false",

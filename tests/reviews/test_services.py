@@ -6,45 +6,15 @@ from django.test import Client
 from django.urls import reverse
 
 from projects.models import Photo
-from projects.services import photo_ingest
 from reviews.models import DetectionReport
 from reviews.services import (
     detection_report_reject,
     detection_report_resolve,
-    detection_report_submit,
 )
-from tests.anonymizer.conftest import change_in, checkerboard_jpeg
+from tests.anonymizer.conftest import change_in
+from tests.reviews.conftest import RIGHT_BOX, read, submit
 
 pytestmark = pytest.mark.django_db
-
-RIGHT_HALF = [[0.5, 0], [1, 0], [1, 1], [0.5, 1]]
-RIGHT_BOX = (0.55, 0.05, 0.95, 0.95)
-
-
-@pytest.fixture
-def public_photo(actors, eager_celery, django_capture_on_commit_callbacks):
-    """A public photo anonymized by the real pipeline (its original then deleted)."""
-    with django_capture_on_commit_callbacks(execute=True):
-        photo, _ = photo_ingest(camera=actors.camera, content=checkerboard_jpeg(), filename="c.jpg")
-    photo.refresh_from_db()
-    assert photo.status == Photo.Status.ANONYMIZED and not photo.has_original
-    return photo
-
-
-def submit(photo, capture, **fields):
-    values = {
-        "kind": "person_visible",
-        "region_xy_norm": RIGHT_HALF,
-        "reporter_email": "walker@example.org",
-    }
-    values.update(fields)
-    with capture(execute=True):
-        return detection_report_submit(photo=photo, **values)
-
-
-def read(field_file) -> bytes:
-    with field_file.open("rb") as handle:
-        return handle.read()
 
 
 def test_staff_are_emailed_once_about_a_new_report(
@@ -130,7 +100,7 @@ def test_staff_resolve_in_the_admin(actors, public_photo, django_capture_on_comm
 
     with django_capture_on_commit_callbacks(execute=True):
         response = actors.client(actors.staff).post(
-            url, {"status": "resolved", "resolution": "Fixed.", "blur_reported_region": "on"}
+            url, {"status": "resolved", "resolution": "Fixed.", "correction": "redact"}
         )
 
     assert response.status_code == 302
@@ -186,7 +156,11 @@ def test_every_step_is_written_to_the_photos_history(
         reverse("admin:projects_photo_change", args=[public_photo.pk])
     )
 
-    assert events == [("quarantined", None), ("report resolved", actors.staff.pk)]
+    assert events == [
+        ("quarantined", None),
+        ("blur added", actors.staff.pk),
+        ("report resolved", actors.staff.pk),
+    ]
     assert "report resolved" in page.text and "Blurred." in page.text
 
 
