@@ -6,16 +6,20 @@ output with one box (the engine then redacts it like any person).
 """
 
 import json
+from zoneinfo import ZoneInfo
 
+import imageio_ffmpeg
+import numpy as np
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from anonymizer.engine.boxes import Detections
-from projects.models import ManualRegion, Photo
-from projects.services import photo_ingest, project_originals_enable
+from projects.models import ManualRegion, Photo, TimelapseExport
+from projects.services import photo_ingest, project_originals_enable, timelapse_export_request
 from reviews.models import DetectionReport
 from reviews.services import photo_correction_add, photo_correction_remove
 from tests.anonymizer.conftest import change_in, checkerboard_jpeg
@@ -400,3 +404,42 @@ def test_the_service_refuses_to_undo_without_the_original(actors, public_photo):
     with pytest.raises(ValidationError, match="needs the original"):
         photo_correction_remove(region=region, by=actors.staff, reason="undo")
     assert ManualRegion.objects.filter(pk=region.pk).exists()
+
+
+def test_a_correction_remakes_the_timelapse_videos_holding_the_photo(
+    actors, public_photo, django_capture_on_commit_callbacks
+):
+    day = timezone.localtime(public_photo.taken_at, ZoneInfo(actors.camera.timezone)).date()
+    with django_capture_on_commit_callbacks(execute=True):
+        timelapse_export_request(camera=actors.camera, by=actors.owner, date_from=day, date_to=day)
+    export = TimelapseExport.objects.get()
+    assert export.status == TimelapseExport.Status.DONE
+
+    def frame(path):
+        reader = imageio_ffmpeg.read_frames(path)
+        meta = next(reader)
+        width, height = meta["size"]
+        first = next(reader)
+        reader.close()
+        return first, width, height
+
+    before, width, height = frame(export.file.path)
+    post(
+        actors.client(actors.staff),
+        public_photo,
+        django_capture_on_commit_callbacks,
+        op="correct",
+        action="redact",
+        polygon=json.dumps(RIGHT_HALF),
+        reason="Worker",
+    )
+
+    export.refresh_from_db()
+    after, _, _ = frame(export.file.path)
+    assert export.status == TimelapseExport.Status.DONE
+    a = np.frombuffer(before, np.uint8).reshape(height, width, 3).astype(int)
+    b = np.frombuffer(after, np.uint8).reshape(height, width, 3).astype(int)
+    right = (slice(int(0.1 * height), int(0.9 * height)), slice(int(0.6 * width), int(0.9 * width)))
+    left = (slice(int(0.1 * height), int(0.9 * height)), slice(int(0.1 * width), int(0.4 * width)))
+    assert np.abs(a[right] - b[right]).mean() > 40  # the video shows the new blur
+    assert np.abs(a[left] - b[left]).mean() < 15
