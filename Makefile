@@ -26,7 +26,7 @@ run: install
 	@echo "Devisubox is starting at http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
 	@echo "Web server, Celery worker and beat run below; stop them all with Ctrl-C."
 	@echo
-	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) WEB_PORT=$(PORT) $(BIN)/honcho -f Procfile start
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) WEB_PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/honcho -f Procfile start
 
 test: install lint migrations-check
 	rm -rf test-artifacts
