@@ -145,3 +145,22 @@ def test_privacy_staff_find_the_report_in_the_admin(actors, public_photo):
         .status_code
         == 302
     )
+
+
+def test_a_reporter_cannot_see_other_reports(actors, public_photo):
+    report(Client(), public_photo, message="Face by the gate", email="first@example.org")
+    member = actors.client(actors.viewer)
+    urls = [
+        reverse("api_photo_reports", args=[public_photo.pk]),
+        reverse("admin:reviews_detectionreport_changelist"),
+        reverse("admin:reviews_detectionreport_change", args=[DetectionReport.objects.get().pk]),
+        reverse("admin:reviews_photo_review", args=[public_photo.pk]),
+        reverse("photo_detail", args=[public_photo.pk]),
+    ]
+
+    answer = report(member, public_photo, kind="other", message="Mine")
+    pages = [member.get(url) for url in urls]
+
+    assert answer.status_code == 201 and "first@example.org" not in answer.text
+    assert [p.status_code for p in pages[:4]] == [405, 302, 302, 302]
+    assert "Face by the gate" not in pages[4].text and "first@example.org" not in pages[4].text

@@ -269,17 +269,26 @@ def test_a_correction_needs_a_region_and_a_reason(
 
 
 def test_staff_anonymize_again_from_the_page(
-    actors, kept_photo, django_capture_on_commit_callbacks
+    actors, public_photo, django_capture_on_commit_callbacks
 ):
-    runs = kept_photo.runs.count()
+    # A region recorded without a new run (as by an import): "anonymize again" applies it.
+    ManualRegion.objects.create(
+        photo=public_photo, polygon_xy_norm=RIGHT_HALF, reason="x", created_by=actors.staff
+    )
+    before = read(public_photo.anonymized)
 
     response = post(
-        actors.client(actors.staff), kept_photo, django_capture_on_commit_callbacks, op="reprocess"
+        actors.client(actors.staff),
+        public_photo,
+        django_capture_on_commit_callbacks,
+        op="reprocess",
     )
 
+    public_photo.refresh_from_db()
     assert "The photo is being anonymized again." in page_messages(response)
-    assert kept_photo.runs.count() == runs + 1
-    assert kept_photo.events.get(action="reprocess requested").detail == "from the original"
+    assert change_in(before, read(public_photo.anonymized), RIGHT_BOX) > 40
+    event = public_photo.events.get(action="reprocess requested")
+    assert event.actor == actors.staff and event.detail == "on top of the anonymized image"
 
 
 def test_resolving_a_wrong_blur_report_unblurs_it_and_answers_the_reporter(
