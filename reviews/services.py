@@ -125,6 +125,13 @@ def _original_required(photo: Photo, what: str) -> None:
         )
 
 
+def _reports_take(photo: Photo, by) -> None:
+    """New reports on a photo staff are working on show as in progress, handled by them."""
+    DetectionReport.objects.filter(photo=photo, status=DetectionReport.Status.NEW).update(
+        status=DetectionReport.Status.IN_PROGRESS, handled_by=by, updated_at=timezone.now()
+    )
+
+
 @transaction.atomic
 def photo_correction_add(
     *, photo: Photo, action: str, polygon_xy_norm: list, reason: str, by
@@ -153,6 +160,7 @@ def photo_correction_add(
     region.full_clean()
     region.save()
     photo_work_request(photos=Photo.objects.filter(pk=photo.pk))
+    _reports_take(photo, by)
     photo_event_record(
         photo=photo,
         action=_CORRECTION_EVENTS[action],
@@ -191,6 +199,7 @@ def photo_anonymize_again(*, photo: Photo, by) -> Photo:
     Raises PhotoNotProcessable when neither original nor anonymized image is left.
     """
     photo = photo_reprocess(photo=photo)
+    _reports_take(photo, by)
     photo_event_record(
         photo=photo,
         action="reprocess requested",

@@ -8,6 +8,7 @@ import pytest
 import requests
 from PIL import Image
 
+from tests.integration.stack import wait_until
 from tests.integration.test_pipeline import astronaut_jpeg, upload, wait_for_status
 
 pytestmark = pytest.mark.integration
@@ -93,3 +94,38 @@ def test_a_member_with_2fa_gets_the_original_through_a_short_presigned_url(stack
         (photo_id,),
     )
     assert audit == [(email, "Night security")]
+
+
+def test_a_report_makes_the_public_image_unreachable_even_through_a_url_handed_out_before(
+    stack, web, worker
+):
+    output = stack.manage("shell", "-c", SETUP_CODE.format(n=uuid.uuid4().hex[:8]))
+    token = output.stdout.strip().splitlines()[-1].split()[1]
+    photo_id = upload(web, token, astronaut_jpeg(tag="to-be-reported")).json()["id"]
+    wait_for_status(stack, photo_id, "anonymized", timeout=120, logs=[worker], original_gone=False)
+    image_url = f"{web.url}/photos/{photo_id}/image/display/"
+    before = requests.get(image_url, timeout=10, allow_redirects=False)
+    signed = before.headers["Location"]
+    assert requests.get(signed, timeout=10).status_code == 200
+
+    reported = requests.post(
+        f"{web.url}/api/v1/photos/{photo_id}/reports/",
+        json={
+            "kind": "face_visible",
+            "region_xy_norm": [[0.3, 0.1], [0.7, 0.1], [0.7, 0.6], [0.3, 0.6]],
+            "email": "walker@example.org",
+        },
+        timeout=10,
+    )
+
+    assert reported.status_code == 201 and reported.json()["photo_hidden"] is True
+    assert requests.get(image_url, timeout=10, allow_redirects=False).status_code == 404
+    # The worker moves the files to new keys: the URL signed before now leads nowhere.
+    wait_until(
+        lambda: requests.get(signed, timeout=10).status_code in (403, 404),
+        timeout=30,
+        what="the presigned URL signed before the report to stop working",
+    )
+    worker_log = worker.log()
+    assert "New report: A face is visible" in worker_log
+    assert f"/admin/reviews/detectionreport/photo/{photo_id}/" in worker_log

@@ -104,6 +104,7 @@ def test_the_report_page_shows_the_photo_with_its_region(
 
 def test_staff_blur_a_region_they_draw(actors, public_photo, django_capture_on_commit_callbacks):
     before = read(public_photo.anonymized)
+    submit(public_photo, django_capture_on_commit_callbacks, kind="other")  # stays public
     staff = actors.client(actors.staff)
 
     response = post(
@@ -124,6 +125,9 @@ def test_staff_blur_a_region_they_draw(actors, public_photo, django_capture_on_c
     assert change_in(read_thumbnail(public_photo), after, RIGHT_BOX) < 25  # thumbnail too
     region = public_photo.manual_regions.get()
     assert (region.action, region.created_by) == (ManualRegion.Action.REDACT, actors.staff)
+    assert list(public_photo.reports.values_list("status", "handled_by")) == [
+        (DetectionReport.Status.IN_PROGRESS, actors.staff.pk)
+    ]
     event = public_photo.events.get(action="blur added")
     assert event.actor == actors.staff and "Worker behind the fence" in event.detail
 
