@@ -44,6 +44,16 @@ class EngineConfig:
     # Boxes of the same kind overlapping by this share of the smaller are merged.
     merge_overlap: float = 0.3
 
+    # --- The project's own people + head detector (people_net) ---------------------
+    # Its person boxes join SSD's after SSD's own selection, above this score;
+    # its head boxes join the faces above people_net_head_score.
+    people_net_person_score: float = 0.3
+    people_net_head_score: float = 0.3
+    # Whole-frame pass at most this long side; larger photos are also cut into
+    # slices of people_net_slice_px (0: no slices).
+    people_net_long_side: int = 1280
+    people_net_slice_px: int = 0
+
     # --- Faces and heads --------------------------------------------------------
     backends: tuple[str, ...] = ("ssd_coco", "centerface", "mediapipe_face", "plate_text")
     # CenterFace on the whole photo at most this long side (pixels), for photos

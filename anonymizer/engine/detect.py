@@ -26,7 +26,9 @@ def people_slices(width: int, height: int, config: EngineConfig) -> list[tuple]:
 
 
 def detect_people_and_vehicles(image: np.ndarray, config: EngineConfig) -> Detections:
-    """People and vehicles: a whole-frame pass plus overlapping slices at each slice size.
+    """People and vehicles (SSD), plus people and heads from people_net when configured.
+
+    SSD makes a whole-frame pass plus overlapping slices at each slice size.
 
     Boxes of the same object found in several slices, or cut by a slice
     edge, are merged into their union.
@@ -44,7 +46,34 @@ def detect_people_and_vehicles(image: np.ndarray, config: EngineConfig) -> Detec
         results = ssd.detect_many(batch, min_score=min_score)
         for (dx, dy), result in zip(offsets[start : start + len(batch)], results, strict=True):
             found.append(result.shifted(dx, dy))
-    return select_people(Detections.merge(found), config).clipped(w, h)
+    people = select_people(Detections.merge(found), config)
+    if "people_net" in config.backends:
+        # Its heads travel with the people (detect_all keeps every label).
+        own = detect_people_net(image, config)
+        people = merge_overlapping(Detections.merge([people, own]), config.merge_overlap)
+    return people.clipped(w, h)
+
+
+def detect_people_net(image: np.ndarray, config: EngineConfig) -> Detections:
+    """The project's own detector: people and heads, whole frame plus slices for large photos.
+
+    Returns boxes above ``people_net_person_score`` / ``people_net_head_score``;
+    called once per photo (its heads are kept for ``detect_faces``).
+    """
+    net = get_backend("people_net")
+    h, w = image.shape[:2]
+    low = min(config.people_net_person_score, config.people_net_head_score)
+    found = [net(image, min_score=low, input_long_side=min(max(h, w), config.people_net_long_side))]
+    if config.people_net_slice_px and max(h, w) > config.people_net_long_side:
+        for x1, y1, x2, y2 in slice_boxes(w, h, config.people_net_slice_px, config.slice_overlap):
+            found.append(net(image[y1:y2, x1:x2], min_score=low).shifted(x1, y1))
+    raw = Detections.merge(found)
+    keep = np.where(
+        raw.label == "person",
+        raw.score >= config.people_net_person_score,
+        raw.score >= config.people_net_head_score,
+    )
+    return merge_overlapping(raw[keep], config.merge_overlap).clipped(w, h)
 
 
 def select_people(raw: Detections, config: EngineConfig) -> Detections:

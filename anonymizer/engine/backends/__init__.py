@@ -16,6 +16,7 @@ BACKENDS = {
     "centerface": "anonymizer.engine.backends.centerface.CenterFaceDetector",
     "mediapipe_face": "anonymizer.engine.backends.mediapipe_face.MediaPipeFaceDetector",
     "plate_text": "anonymizer.engine.backends.plates.PlateTextDetector",
+    "people_net": "anonymizer.engine.backends.people_net.PeopleNetDetector",
 }
 
 

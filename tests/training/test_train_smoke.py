@@ -1,0 +1,113 @@
+"""The training pipeline cannot rot: a few steps on a made-up data set, resume, ONNX export.
+
+The real data (``../shared/train``) is used by ``make train`` and ``make
+train-smoke``; here the photos are drawn by the test, so it runs anywhere.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="training needs torch (the dev extra installs it)")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def drawn_site(folder: Path, count: int = 6) -> Path:
+    """Photos of a grey yard with stick workers (orange body, round head), boxes labelled."""
+    rng = np.random.default_rng(0)
+    (folder / "images").mkdir(parents=True)
+    entries = []
+    for i in range(count):
+        image = np.full((240, 320, 3), (120, 115, 105), np.uint8)
+        boxes = []
+        for _ in range(rng.integers(1, 4)):
+            h = int(rng.integers(30, 90))
+            w, x, y = h // 3, int(rng.integers(0, 320 - h // 3)), int(rng.integers(0, 240 - h))
+            cv2.rectangle(image, (x, y + h // 5), (x + w, y + h), (240, 120, 20), -1)
+            r = max(2, h // 10)
+            cv2.circle(image, (x + w // 2, y + r), r, (200, 160, 130), -1)
+            boxes += [[x, y, x + w, y + h, "person"], [x, y, x + w, y + 2 * r, "head"]]
+        cv2.imwrite(str(folder / "images" / f"{i}.jpg"), image)
+        entries.append(
+            {
+                "file": f"images/{i}.jpg",
+                "width": 320,
+                "height": 240,
+                "boxes": boxes,
+                "exhaustive": ["person", "head"],
+            }
+        )
+    (folder / "annotations.json").write_text(json.dumps(entries))
+    return folder
+
+
+def run_training(data: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "training.train", "--data", str(data), "--out", str(out)]
+    command += ["--size", "128", "--batch", "2", "--workers", "0", "--checkpoint-steps", "1"]
+    return subprocess.run(
+        [*command, *extra], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def test_training_runs_resumes_and_exports_a_model_the_engine_can_run(tmp_path):
+    data = drawn_site(tmp_path / "site")
+    out = tmp_path / "run"
+
+    first = run_training(data, out, "--max-steps", "4", "--stop-after", "2")
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "initialised from CenterFace" in first.stdout
+    assert "stopped at step 2 of 4" in first.stdout and not (out / "people_net.onnx").exists()
+    assert torch.load(out / "last.pt", map_location="cpu")["step"] == 2
+    second = run_training(data, out, "--max-steps", "4", "--resume", "--quantize")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "resumed at step 2 of 4" in second.stdout
+    assert torch.load(out / "last.pt", map_location="cpu")["step"] == 4
+    steps = [json.loads(line)["step"] for line in (out / "log.jsonl").read_text().splitlines()]
+    assert steps[-1] == 4
+
+    import onnxruntime as ort
+
+    for name in ("people_net.onnx", "people_net.int8.onnx"):
+        session = ort.InferenceSession(str(out / name), providers=["CPUExecutionProvider"])
+        heatmap, size, offset = session.run(None, {"image": np.zeros((1, 3, 96, 160), np.float32)})
+        assert heatmap.shape == (1, 2, 24, 40) and size.shape == (1, 4, 24, 40)
+        assert offset.shape == (1, 2, 24, 40) and ((heatmap >= 0) & (heatmap <= 1)).all()
+
+
+def test_the_network_starts_from_centerface_not_from_random_weights():
+    from training.model import PeopleNet, load_centerface
+    from training.train import centerface_path
+
+    model = PeopleNet().eval()
+    load_centerface(model, centerface_path())
+    # CenterFace finds the astronaut's face: so does the new head channel before training.
+    from skimage import data
+
+    image = cv2.resize(data.astronaut(), (512, 512)).astype(np.float32)
+    with torch.no_grad():
+        heatmap, _, _ = model(torch.from_numpy(image.transpose(2, 0, 1)[None].copy()))
+    assert heatmap[0, 1].max() > 0.5
+
+
+SHARED_TRAIN = ROOT.parent / "shared" / "train"
+
+
+@pytest.mark.skipif(not SHARED_TRAIN.is_dir(), reason="the shared training data is not here")
+def test_train_smoke_on_the_real_training_data(tmp_path):
+    """What ``make train-smoke`` runs: the real folders load, augment and train for a few steps."""
+    out = tmp_path / "smoke"
+    command = [sys.executable, "-m", "training.train", "--out", str(out), "--max-steps", "3"]
+    command += ["--size", "128", "--batch", "2", "--limit", "12", "--workers", "0"]
+
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    record = json.loads((out / "log.jsonl").read_text().splitlines()[-1])
+    assert record["step"] == 3 and np.isfinite(record["loss"])
+    assert (out / "people_net.onnx").stat().st_size > 1_000_000

