@@ -193,6 +193,7 @@ def photo_correction_remove(*, region: ManualRegion, by, reason: str) -> None:
     )
 
 
+@transaction.atomic
 def photo_anonymize_again(*, photo: Photo, by) -> Photo:
     """Re-run the anonymization (full detection from the original where it is kept).
 

@@ -61,10 +61,19 @@ def _read_rgb(path: Path) -> np.ndarray:
 class PeopleDataset:
     """Random augmented crops of ``size`` x ``size`` with their target maps."""
 
-    def __init__(self, items: list[Item], size: int = 416, *, augment: bool = True, seed: int = 0):
+    def __init__(
+        self,
+        items: list[Item],
+        size: int = 416,
+        *,
+        augment: bool = True,
+        seed: int = 0,
+        paste_probability: float = 0.25,
+    ):
         if size % 32:
             raise ValueError("size must be a multiple of 32")
         self.items, self.size, self.augment = items, size, augment
+        self.paste_probability = paste_probability
         self.rng = random.Random(seed)
         # People to paste: CSS person boxes (exhaustive person labels) of a useful size.
         self.paste_sources = [
@@ -109,7 +118,7 @@ class PeopleDataset:
         cw, ch = min(w - sx1, size - dx1), min(h - sy1, size - dy1)
         canvas[dy1 : dy1 + ch, dx1 : dx1 + cw] = image[sy1 : sy1 + ch, sx1 : sx1 + cw]
         boxes += np.array([ox, oy, ox, oy], np.float32)
-        if self.augment and self.paste_sources and rng.random() < 0.5:
+        if self.augment and self.paste_sources and rng.random() < self.paste_probability:
             canvas, boxes, labels, ignore_boxes = self._paste_people(canvas, boxes, labels)
         if self.augment and rng.random() < 0.5:
             canvas = canvas[:, ::-1].copy()

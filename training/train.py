@@ -89,7 +89,7 @@ def train(args) -> Path:
     items = load_items([Path(p) for p in args.data])
     if args.limit:
         items = random.Random(args.seed).sample(items, min(args.limit, len(items)))
-    dataset = PeopleDataset(items, args.size, seed=args.seed)
+    dataset = PeopleDataset(items, args.size, seed=args.seed, paste_probability=args.paste)
     model = PeopleNet().to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     steps_per_epoch = math.ceil(len(dataset) / args.batch)
@@ -106,6 +106,9 @@ def train(args) -> Path:
         step = state["step"]
         random.seed(args.seed + step)
         print(f"resumed at step {step} of {total_steps}", flush=True)
+    elif args.init:
+        model.load_state_dict(torch.load(args.init, map_location=device)["model"])
+        print(f"initialised from {args.init}", flush=True)
     else:
         print(f"initialised from CenterFace: {load_centerface(model, centerface_path())}")
         model.to(device)
@@ -249,6 +252,10 @@ def main(argv=None):
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--init", help="start from this checkpoint's weights (not CenterFace)")
+    parser.add_argument(
+        "--paste", type=float, default=0.25, help="share of crops with pasted people"
+    )
     parser.add_argument(
         "--stop-after", type=int, default=0, help="checkpoint and stop after this many steps"
     )
