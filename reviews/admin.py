@@ -304,19 +304,8 @@ class DetectionReportAdmin(admin.ModelAdmin):
         "handled_by",
         "resolved_at",
     ]
-    readonly_fields = [
-        "photo_figure",
-        "photo",
-        "reporter",
-        "reporter_email",
-        "kind",
-        "region_xy_norm",
-        "message",
-        "quarantined_photo",
-        "created_at",
-        "handled_by",
-        "resolved_at",
-    ]
+    # Staff change only the decision; what the reporter sent stays as sent.
+    readonly_fields = [f for f in fields if f not in ("status", "resolution", "correction")]
 
     def save_model(self, request, obj, form, change):
         """Resolving or rejecting goes through the services (correction, release, email)."""

@@ -235,19 +235,26 @@ def detection_report_resolve(
         corrected = True
     elif Photo.objects.filter(pk=report.photo_id, work_requested_at__isnull=False).exists():
         corrected = True  # a correction made before is still running: release with it
-    report.status = DetectionReport.Status.RESOLVED
-    report.resolution = resolution.strip()
+    return _report_close(
+        report, DetectionReport.Status.RESOLVED, by=by, answer=resolution, corrected=corrected
+    )
+
+
+def _report_close(report, status, *, by, answer: str, corrected: bool) -> DetectionReport:
+    """Close a report: record who and the answer, write history, release, email the reporter."""
+    report.status = status
+    report.resolution = answer.strip()
     report.handled_by = by
     report.resolved_at = timezone.now()
     report.save()
     photo_event_record(
         photo=report.photo,
-        action="report resolved",
+        action=f"report {status}",
         actor=by,
         detail=f"Report {report.pk}: {report.resolution}",
     )
     _release_when_clear(report.photo, report, corrected=corrected)
-    _email_after_commit(report, "resolved")
+    _email_after_commit(report, str(status))
     return report
 
 
@@ -257,17 +264,6 @@ def detection_report_reject(*, report: DetectionReport, by, message: str) -> Det
     if not message.strip():
         raise ValidationError({"resolution": "Tell the reporter why the report is rejected."})
     report = DetectionReport.objects.select_for_update().get(pk=report.pk)
-    report.status = DetectionReport.Status.REJECTED
-    report.resolution = message.strip()
-    report.handled_by = by
-    report.resolved_at = timezone.now()
-    report.save()
-    photo_event_record(
-        photo=report.photo,
-        action="report rejected",
-        actor=by,
-        detail=f"Report {report.pk}: {report.resolution}",
+    return _report_close(
+        report, DetectionReport.Status.REJECTED, by=by, answer=message, corrected=False
     )
-    _release_when_clear(report.photo, report, corrected=False)
-    _email_after_commit(report, "rejected")
-    return report

@@ -35,3 +35,38 @@ class Detector:
             "file": self.model_path.name if self.model_path else None,
             "sha256": file_sha256(self.model_path) if self.model_path else None,
         }
+
+
+def onnx_session(model, threads: int | None = None):
+    """An ONNX Runtime CPU session for a model file path or its bytes."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # unused initializers and BN counters only produce warnings
+    if threads:
+        options.intra_op_num_threads = threads
+    return ort.InferenceSession(
+        model if isinstance(model, bytes) else str(model),
+        options,
+        providers=["CPUExecutionProvider"],
+    )
+
+
+def blob_multiple_of_32(
+    image: np.ndarray, long_side: int | None, *, linear_upscale: bool = False
+) -> tuple[np.ndarray, float, float]:
+    """``image`` resized to ``long_side`` (default: as is), each side rounded up to a
+    multiple of 32, as an NCHW float32 blob; with the x and y factors back to the image.
+    Shrinking averages pixels (INTER_AREA); with ``linear_upscale``, a photo not
+    shrunk is resized bilinearly."""
+    import cv2
+
+    h, w = image.shape[:2]
+    scale = 1.0 if not long_side else long_side / max(h, w)
+    w_in = max(32, int(np.ceil(w * scale / 32) * 32))
+    h_in = max(32, int(np.ceil(h * scale / 32) * 32))
+    linear = linear_upscale and scale >= 1
+    resized = cv2.resize(
+        image, (w_in, h_in), interpolation=cv2.INTER_LINEAR if linear else cv2.INTER_AREA
+    )
+    return resized.transpose(2, 0, 1)[None].astype(np.float32), w / w_in, h / h_in

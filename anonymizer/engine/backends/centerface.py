@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anonymizer.engine.backends.base import Detector
+from anonymizer.engine.backends.base import Detector, blob_multiple_of_32, onnx_session
 from anonymizer.engine.boxes import Detections
 from anonymizer.engine.models import package_file
 
@@ -34,33 +34,19 @@ class CenterFaceDetector(Detector):
     model_name = "centerface"
 
     def __init__(self, threads: int | None = None):
-        import onnxruntime as ort
-
         self.model_path = package_file(PACKAGE, "centerface.onnx")
-        options = ort.SessionOptions()
-        options.log_severity_level = 3  # the file's unused BN counters only produce warnings
-        if threads:
-            options.intra_op_num_threads = threads
-        self.session = ort.InferenceSession(
-            _dynamic_model_bytes(self.model_path), options, providers=["CPUExecutionProvider"]
-        )
+        self.session = onnx_session(_dynamic_model_bytes(self.model_path), threads)
 
     def __call__(
         self, image: np.ndarray, *, min_score: float = 0.1, input_long_side: int | None = None
     ) -> Detections:
         """Faces in ``image``, run at ``input_long_side`` pixels (default: its own size)."""
         h, w = image.shape[:2]
-        scale = 1.0 if not input_long_side else input_long_side / max(h, w)
-        w_in = max(32, int(np.ceil(w * scale / 32) * 32))
-        h_in = max(32, int(np.ceil(h * scale / 32) * 32))
-        import cv2
-
-        resized = cv2.resize(image, (w_in, h_in), interpolation=cv2.INTER_AREA)
-        blob = resized.transpose(2, 0, 1)[None].astype(np.float32)
+        blob, fx, fy = blob_multiple_of_32(image, input_long_side)
         heatmap, size, offset, _ = self.session.run(list(_OUTPUTS), {"input.1": blob})
         boxes, scores = _decode(heatmap[0, 0], size[0], offset[0], min_score)
         if len(boxes):
-            boxes *= np.array([w / w_in, h / h_in, w / w_in, h / h_in], np.float32)
+            boxes *= np.array([fx, fy, fx, fy], np.float32)
         return Detections.from_lists(boxes, scores, "face").clipped(w, h)
 
 
