@@ -188,11 +188,13 @@ def train(args) -> Path:
             optimizer.step()
             step += 1
             seen += len(images)
-            if args.minutes and step - first_step == 50:
+            if args.minutes and step - first_step == 20:
+                warm = time.perf_counter()  # loaders started: time from here
+            if args.minutes and step - first_step == 100:
                 # Fit the run to a time budget: the schedule's length follows the measured speed.
-                per_step = (time.perf_counter() - start) / 50
-                fitted = step + int((args.minutes * 60 - (time.perf_counter() - start)) / per_step)
-                total_steps = max(step + 1, min(total_steps, fitted))
+                per_step = (time.perf_counter() - warm) / 80
+                left = args.minutes * 60 - (time.perf_counter() - start)
+                total_steps = max(step + 1, min(total_steps, step + int(left / per_step)))
                 print(f"{total_steps} steps fit in {args.minutes} minutes", flush=True)
             if step % 10 == 0 or step == total_steps:
                 rate = seen / (time.perf_counter() - start)

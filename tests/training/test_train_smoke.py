@@ -131,3 +131,15 @@ def test_fine_tuning_with_a_frozen_backbone_changes_only_the_neck_and_heads(tmp_
         moved = {k for k in before if not torch.equal(before[k], after[k])}
         assert any(k.startswith("size.") for k in moved)
         assert any(k.startswith("backbone.") for k in moved) == backbone_moves
+
+
+def test_a_time_budget_shortens_the_schedule_and_still_exports(tmp_path):
+    data = drawn_site(tmp_path / "site")
+    out = tmp_path / "run"
+
+    result = run_training(data, out, "--max-steps", "100000", "--minutes", "0.05")
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "steps fit in 0.05 minutes" in result.stdout
+    last = json.loads((out / "log.jsonl").read_text().splitlines()[-1])["step"]
+    assert 100 < last < 1000 and (out / "people_net.onnx").exists()
