@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -32,6 +32,8 @@ class Item:
     boxes: np.ndarray  # (n, 4) float32 pixels
     labels: np.ndarray  # (n,) int class index
     exhaustive: tuple[bool, ...]  # per class
+    # (n, 5) x1, y1, x2, y2, class: neither positive nor negative there (e.g. a teacher's doubt)
+    ignore: np.ndarray = field(default_factory=lambda: np.zeros((0, 5), np.float32))
 
 
 def load_items(folders: list[Path]) -> list[Item]:
@@ -46,6 +48,10 @@ def load_items(folders: list[Path]) -> list[Item]:
                     boxes=np.array([b[:4] for b in boxes], np.float32).reshape(-1, 4),
                     labels=np.array([CLASSES.index(b[4]) for b in boxes], np.int64),
                     exhaustive=tuple(c in entry.get("exhaustive", []) for c in CLASSES),
+                    ignore=np.array(
+                        [[*b[:4], CLASSES.index(b[4])] for b in entry.get("ignore", [])],
+                        np.float32,
+                    ).reshape(-1, 5),
                 )
             )
     return items
@@ -132,7 +138,7 @@ class PeopleDataset:
         ox = rng.randint(min(0, self.size - w), max(0, self.size - w))
         oy = rng.randint(min(0, self.size - h), max(0, self.size - h))
         canvas = np.full((self.size, self.size, 3), 114, np.uint8)
-        return (canvas, *_place(canvas, image, boxes, item, ox, oy))
+        return (canvas, *_place(canvas, image, boxes, item, ox, oy, target / long_side))
 
     def _mosaic(self, index: int):
         """Four photos, each 20-70 % of the crop, around a random centre: small people in a
@@ -151,7 +157,7 @@ class PeopleDataset:
             h, w = image.shape[:2]
             ox = cx - w if quadrant in (0, 2) else cx
             oy = cy - h if quadrant in (0, 1) else cy
-            parts.append(_place(canvas, image, boxes, item, ox, oy))
+            parts.append(_place(canvas, image, boxes, item, ox, oy, scale))
         boxes, labels, ignore = (np.concatenate(p) for p in zip(*parts, strict=True))
         return canvas, boxes, labels, ignore
 
@@ -227,13 +233,22 @@ def _resized(image: np.ndarray, boxes: np.ndarray, scale: float):
     return image, boxes * np.float32(scale)
 
 
-def _place(canvas: np.ndarray, image: np.ndarray, boxes: np.ndarray, item: Item, ox: int, oy: int):
+def _place(
+    canvas: np.ndarray,
+    image: np.ndarray,
+    boxes: np.ndarray,
+    item: Item,
+    ox: int,
+    oy: int,
+    scale: float = 1.0,
+):
     """Copy ``image`` onto ``canvas`` with its top-left corner at (ox, oy), cropping what falls
     outside; returns its boxes in canvas pixels, their labels and the ignore boxes.
 
     Boxes at least 40 % visible are clipped and kept; less visible ones become ignore
     boxes (neither positive nor negative). A class the photo's source does not label
-    exhaustively is ignored over the whole visible part of the photo.
+    exhaustively is ignored over the whole visible part of the photo, and so are the
+    photo's own ignore boxes (``item.ignore``, in its pixels before ``scale``).
     """
     size_y, size_x = canvas.shape[:2]
     h, w = image.shape[:2]
@@ -254,6 +269,10 @@ def _place(canvas: np.ndarray, image: np.ndarray, boxes: np.ndarray, item: Item,
     cut = ~keep & (varea > 0)
     labels = item.labels
     ignore = [np.concatenate([visible[cut], labels[cut, None]], 1).astype(np.float32)]
+    own = item.ignore.copy()
+    own[:, :4] = own[:, :4] * scale + np.array([ox, oy, ox, oy], np.float32)
+    own[:, :4] = np.clip(own[:, :4], region[[0, 1, 0, 1]], region[[2, 3, 2, 3]])
+    ignore.append(own[(own[:, 2] > own[:, 0]) & (own[:, 3] > own[:, 1])])
     for c, exhaustive in enumerate(item.exhaustive):
         if not exhaustive:
             ignore.append(np.array([[x1, y1, x2, y2, c]], np.float32))

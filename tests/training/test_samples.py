@@ -90,9 +90,47 @@ def test_sources_are_read_as_documented(tmp_path):
     folder.mkdir()
     entry = {"file": "a.jpg", "width": 10, "height": 10, "exhaustive": ["head"]}
     entry["boxes"] = [[1, 1, 5, 5, "head"], [0, 0, 9, 9, "person"], [2, 2, 3, 3, "helmet"]]
+    entry["ignore"] = [[6, 6, 9, 9, "person"]]
     (folder / "annotations.json").write_text(json.dumps([entry]))
 
     (loaded,) = load_items([folder])
 
     assert loaded.labels.tolist() == [1, 0]  # unknown labels are skipped
     assert loaded.exhaustive == (False, True)
+    assert loaded.ignore.tolist() == [[6, 6, 9, 9, 0]]
+
+
+def test_a_photos_own_ignore_boxes_follow_its_scale_and_place():
+    canvas = np.zeros((200, 200, 3), np.uint8)
+    photo = item([[10, 10, 20, 40]], [0])
+    photo.ignore = np.array([[50, 50, 70, 90, 0], [300, 300, 310, 310, 0]], np.float32)
+
+    _, _, ignore = _place(canvas, np.ones((100, 100, 3), np.uint8), photo.boxes, photo, 20, 0, 0.5)
+
+    # Scaled by 0.5, shifted by (20, 0); the one outside the placed photo is dropped.
+    assert ignore.tolist() == [[45, 25, 55, 45, 0]]
+
+
+def test_the_teacher_adds_sure_people_and_ignores_doubts_and_unboxed_bodies():
+    from training.teacher import teach_entry
+
+    entry = {
+        "file": "a.jpg",
+        "width": 400,
+        "height": 300,
+        "boxes": [[100, 50, 120, 70, "head"], [300, 40, 320, 60, "head"], [0, 0, 5, 5, "person"]],
+        "exhaustive": ["head"],
+    }
+    people = np.array([[90, 45, 135, 200], [200, 100, 240, 200], [1, 1, 4, 4]], np.float32)
+    scores = np.array([0.9, 0.3, 0.95], np.float32)
+
+    taught = teach_entry(entry, people, scores, sure=0.6)
+
+    assert taught["exhaustive"] == ["head", "person"]
+    # The sure person is added; the one already labelled is not added twice.
+    added = [b for b in taught["boxes"] if b[4] == "person"]
+    assert added == [[0, 0, 5, 5, "person"], [90.0, 45.0, 135.0, 200.0, "person"]]
+    # The doubtful person, and the body under the head no person box holds, are ignored.
+    assert [200.0, 100.0, 240.0, 200.0, "person"] in taught["ignore"]
+    assert [280.0, 34.0, 340.0, 180.0, "person"] in taught["ignore"]
+    assert len(taught["ignore"]) == 2
