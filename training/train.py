@@ -118,7 +118,7 @@ def train(args) -> Path:
     )
     model = PeopleNet().to(device)
     torch.backends.cudnn.benchmark = True  # fixed input size
-    if args.freeze_backbone:  # fine-tune the neck and heads only (about 3x faster on a CPU)
+    if args.freeze_backbone:  # fine-tune the neck and heads only
         for parameter in model.backbone.parameters():
             parameter.requires_grad_(False)
     trainable = [p for p in model.parameters() if p.requires_grad]
