@@ -9,6 +9,28 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
+
+
+class OneRequestAtATime(WSGIServer):
+    """The live server without threads.
+
+    The test database is in-memory SQLite, whose single connection the live
+    server shares with every request thread. Two requests at once (the upload
+    page sends two files in parallel) then interleave their savepoints on it
+    and fail at random ("no such savepoint"). Served one at a time, they
+    cannot; Django answers "Connection: close" from a server without threads,
+    so the browser never waits on a kept-alive socket.
+    """
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # LiveServerThread.run() already installs these in the serving thread.
+        self.connections_override = connections_override
+
+
+LiveServerThread.server_class = OneRequestAtATime
 
 # `make test` prints this folder; CI can keep it as an artifact.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
