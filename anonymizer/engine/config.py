@@ -24,19 +24,21 @@ class EngineConfig:
     # reaches person_confirm_score on its own.
     person_confirm_score: float = 0.5
     person_min_support: int = 2
-    # Side of the square slices (pixels of the photo) and their overlap. A
-    # slice is shrunk to 300x300: a 512 px slice sees a 40 px worker as 23 px.
-    # The cost is one network pass (~0.013 s on 2 cores, 0.06 s before engine
-    # 1.3) per slice: a 12 MP photo makes 81 passes (see TUNING.md for the
-    # recall and time of each size).
+    # Side of the square slices (pixels of the photo) and their overlap. The
+    # network sees 300x300: a 512 px slice sees a 40 px worker as 23 px. The
+    # cost is one network pass (~0.013 s on 2 cores, 0.06 s before engine 1.3)
+    # per slice (see TUNING.md for the recall and time of each size).
+    # Photos up to small_photo_max_side get slices of person_slice_px and of
+    # small_photo_slice_px (their people enlarged); larger photos get slices of
+    # large_photo_slice_px only: a 12 MP photo makes 192 passes (engine 1.3;
+    # 81 of 512 px before, when 320 px cost too much time).
     person_slice_px: int = 512
+    small_photo_max_side: int = 1280
+    small_photo_slice_px: int = 320
+    large_photo_slice_px: int = 320
     slice_overlap: float = 0.2
     # Slices are only made for photos larger than this many slice sides.
     slice_min_ratio: float = 1.3
-    # Small photos (long side up to this) are also cut into slices of
-    # small_photo_slice_px, so the network sees their people enlarged.
-    small_photo_max_side: int = 1280
-    small_photo_slice_px: int = 320
     # How many slices go through the network at once.
     slice_batch: int = 8
     # Padding of person boxes, as a share of their width and height on each side.

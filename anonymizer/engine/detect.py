@@ -18,13 +18,19 @@ from anonymizer.engine.slicing import slice_boxes
 
 
 def people_slices(width: int, height: int, config: EngineConfig) -> list[tuple]:
-    """The slices the people pass looks at, besides the whole frame."""
-    sizes = [config.person_slice_px]
+    """The slices the people pass looks at, besides the whole frame.
+
+    Photos up to ``small_photo_max_side`` get slices of ``person_slice_px`` and
+    ``small_photo_slice_px``; larger ones of ``large_photo_slice_px`` only. A
+    size is used when the photo is at least ``slice_min_ratio`` slices long.
+    """
     if max(width, height) <= config.small_photo_max_side:
-        sizes.append(config.small_photo_slice_px)
+        sizes = [config.person_slice_px, config.small_photo_slice_px]
+    else:
+        sizes = [config.large_photo_slice_px]
     return [
         box
-        for slice_px in sizes
+        for slice_px in dict.fromkeys(sizes)
         if max(width, height) >= slice_px * config.slice_min_ratio
         for box in slice_boxes(width, height, slice_px, config.slice_overlap)
     ]

@@ -71,3 +71,21 @@ def test_slices_cover_every_pixel_with_the_requested_overlap(width, height):
     if width > 640:
         xs = sorted({s[0] for s in slices})
         assert all(b - a <= 480 for a, b in itertools.pairwise(xs))
+
+
+def slice_sides(width, height, **settings) -> set[int]:
+    from anonymizer.engine.config import EngineConfig
+    from anonymizer.engine.detect import people_slices
+
+    slices = people_slices(width, height, EngineConfig(**settings))
+    assert len(slices) == len(set(slices)), "a slice would be looked at twice"
+    return {x2 - x1 for x1, _, x2, _ in slices}
+
+
+def test_small_photos_get_two_slice_sizes_and_large_photos_the_fine_one():
+    assert slice_sides(640, 480) == {320}  # too small for 512 px slices
+    assert slice_sides(1280, 960) == {512, 320}
+    assert slice_sides(4000, 3000) == {320}
+    assert slice_sides(4000, 3000, large_photo_slice_px=512) == {512}
+    assert slice_sides(1280, 960, small_photo_slice_px=512) == {512}
+    assert slice_sides(400, 300) == set()  # the whole-frame pass is enough
