@@ -98,6 +98,9 @@ class EngineConfig:
     # A region is cut into about this many blocks along its longer side, so a
     # 600 px worker gets 100 px blocks and a 48 px one 8 px blocks.
     mosaic_blocks: int = 6
+    # ...and faces, heads and plates into this many: what identifies gets the
+    # stronger mosaic (engine 1.3; a silhouette matters only for bodies).
+    mosaic_blocks_detail: int = 4
     mosaic_min_block_px: int = 4
     solid_rgb: tuple[int, int, int] = (64, 64, 64)
 

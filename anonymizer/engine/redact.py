@@ -21,11 +21,15 @@ BLOCK_NOISE_LEVELS = 12.0
 # as featureless as its original, and no measure could tell it was redacted.
 FINE_GRAIN_LEVELS = 8.0
 FINE_GRAIN_CELLS = 48
+# Regions that identify on their own (face and head ellipses, plates).
+DETAIL_KINDS = ("face", "plate")
 
 
 def block_size(region: Region, config: EngineConfig) -> int:
-    """Mosaic block side for a region: its longer side cut into ``mosaic_blocks`` blocks."""
-    return max(config.mosaic_min_block_px, math.ceil(region.size_px / config.mosaic_blocks))
+    """Mosaic block side for a region: its longer side cut into ``mosaic_blocks`` blocks,
+    or ``mosaic_blocks_detail`` for faces, heads and plates."""
+    blocks = config.mosaic_blocks_detail if region.kind in DETAIL_KINDS else config.mosaic_blocks
+    return max(config.mosaic_min_block_px, math.ceil(region.size_px / blocks))
 
 
 def _mosaic_then_blur(crop: np.ndarray, block: int, seed: list[int]) -> np.ndarray:

@@ -75,6 +75,19 @@ def test_blocks_grow_with_the_region():
     assert block_size(small[0], CONFIG) <= 12
 
 
+def test_faces_and_plates_get_coarser_blocks_than_bodies_of_the_same_size():
+    from anonymizer.engine.mask import Region
+
+    person, face, plate, zone = (
+        Region(100, 100, 220, 220, np.ones((120, 120), bool), kind)
+        for kind in ("person", "face", "plate", "zone")
+    )
+
+    assert block_size(person, CONFIG) == block_size(zone, CONFIG) == 120 // CONFIG.mosaic_blocks
+    assert block_size(face, CONFIG) == block_size(plate, CONFIG) == 120 // 4
+    assert CONFIG.mosaic_blocks_detail == 4
+
+
 def test_solid_mode_fills_the_region_with_one_colour():
     from dataclasses import replace
 
