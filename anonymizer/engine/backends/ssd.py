@@ -17,8 +17,7 @@ import cv2
 import numpy as np
 
 from anonymizer.engine.backends.base import Detector, onnx_session
-from anonymizer.engine.backends.centerface import _nms
-from anonymizer.engine.boxes import Detections
+from anonymizer.engine.boxes import Detections, nms
 from anonymizer.engine.models import package_file
 
 WEIGHTS = "engine/weights/ssd_coco.onnx"
@@ -81,7 +80,7 @@ def _select(
         if not len(candidates):
             continue
         candidates = candidates[np.argsort(-scores[candidates, column], kind="stable")][:TOP_K]
-        keep = candidates[_nms(boxes[candidates], scores[candidates, column], NMS_IOU)]
+        keep = candidates[nms(boxes[candidates], scores[candidates, column], NMS_IOU)]
         kept_boxes.append(boxes[keep])
         kept_scores.append(scores[keep, column])
         kept_labels += [label] * len(keep)
