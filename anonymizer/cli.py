@@ -69,7 +69,8 @@ def parse_settings(pairs: list[str]) -> dict:
         if isinstance(default, bool):
             value = raw.lower() in ("1", "true", "yes", "on")
         elif isinstance(default, tuple):
-            value = tuple(v.strip() for v in raw.split(",") if v.strip())
+            kind = type(default[0]) if default else str
+            value = tuple(kind(v.strip()) for v in raw.split(",") if v.strip())
         else:
             value = type(default)(raw)
         overrides[name] = value

@@ -128,6 +128,14 @@ def box_intersections(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
 
 
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise intersection over union of (n, 4) and (m, 4) xyxy boxes, shape (n, m)."""
+    inter = box_intersections(a, b)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-6)
+
+
 def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
     """Indices of the boxes non-maximum suppression keeps (best first), for a model's raw
     output; the engine itself merges overlapping boxes instead (``merge_overlapping``)."""

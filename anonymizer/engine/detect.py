@@ -15,6 +15,7 @@ from anonymizer.engine.boxes import (
 )
 from anonymizer.engine.config import EngineConfig
 from anonymizer.engine.slicing import slice_boxes
+from anonymizer.engine.zoom import zoom_candidates, zoom_check
 
 
 def people_slices(width: int, height: int, config: EngineConfig) -> list[tuple]:
@@ -40,13 +41,18 @@ def detect_people_and_vehicles(image: np.ndarray, config: EngineConfig) -> Detec
     """People and vehicles (SSD), plus people and heads from people_net when configured.
 
     SSD makes a whole-frame pass plus overlapping slices at each slice size.
-
     Boxes of the same object found in several slices, or cut by a slice
-    edge, are merged into their union.
+    edge, are merged into their union. Weak person boxes both models agree
+    on then get a closer look (``zoom.py``) when ``zoom_check`` is on.
     """
     ssd = get_backend("ssd_coco")
     h, w = image.shape[:2]
+    zoom = (
+        config.zoom_check and "people_net" in config.backends and max(h, w) <= config.zoom_max_side
+    )
     min_score = min(config.person_score, config.vehicle_score)
+    if zoom:
+        min_score = min(min_score, config.zoom_ssd_score)
     crops, offsets = [image], [(0, 0)]
     for x1, y1, x2, y2 in people_slices(w, h, config):
         crops.append(image[y1:y2, x1:x2])
@@ -57,34 +63,47 @@ def detect_people_and_vehicles(image: np.ndarray, config: EngineConfig) -> Detec
         results = ssd.detect_many(batch, min_score=min_score)
         for (dx, dy), result in zip(offsets[start : start + len(batch)], results, strict=True):
             found.append(result.shifted(dx, dy))
-    people = select_people(Detections.merge(found), config)
+    raw = Detections.merge(found)
+    people = select_people(raw, config)
     if "people_net" in config.backends:
         # Its heads travel with the people (detect_all keeps every label).
-        own = detect_people_net(image, config)
+        own, weak = detect_people_net(image, config)
+        if zoom:
+            candidates = zoom_candidates(
+                raw.with_label("person"), weak, people.with_label("person"), config
+            )
+            own = Detections.merge([own, zoom_check(image, candidates, config)])
         people = merge_overlapping(Detections.merge([people, own]), config.merge_overlap)
     return people.clipped(w, h)
 
 
-def detect_people_net(image: np.ndarray, config: EngineConfig) -> Detections:
+def detect_people_net(image: np.ndarray, config: EngineConfig) -> tuple[Detections, Detections]:
     """The project's own detector: people and heads, whole frame plus slices for large photos.
 
-    Returns boxes above ``people_net_person_score`` / ``people_net_head_score``;
-    called once per photo (its heads are kept for ``detect_faces``).
+    Returns the boxes above ``people_net_person_score`` / ``people_net_head_score``,
+    and its person boxes from ``zoom_net_score`` (candidates for the zoom check;
+    empty when that is off). Called once per photo (its heads are kept for
+    ``detect_faces``).
     """
     net = get_backend("people_net")
     h, w = image.shape[:2]
+    zoom = config.zoom_check and max(h, w) <= config.zoom_max_side
     low = min(config.people_net_person_score, config.people_net_head_score)
+    if zoom:
+        low = min(low, config.zoom_net_score)
     found = [net(image, min_score=low, input_long_side=min(max(h, w), config.people_net_long_side))]
     if config.people_net_slice_px and max(h, w) > config.people_net_long_side:
         for x1, y1, x2, y2 in slice_boxes(w, h, config.people_net_slice_px, config.slice_overlap):
             found.append(net(image[y1:y2, x1:x2], min_score=low).shifted(x1, y1))
-    raw = Detections.merge(found)
+    raw = Detections.merge(found).clipped(w, h)
     keep = np.where(
         raw.label == "person",
         raw.score >= config.people_net_person_score,
         raw.score >= config.people_net_head_score,
     )
-    return merge_overlapping(raw[keep], config.merge_overlap).clipped(w, h)
+    weak = raw.with_label("person")
+    weak = weak[weak.score >= config.zoom_net_score] if zoom else weak[:0]
+    return merge_overlapping(raw[keep], config.merge_overlap).clipped(w, h), weak
 
 
 def select_people(raw: Detections, config: EngineConfig) -> Detections:

@@ -52,7 +52,7 @@ def test_any_photo_size_is_accepted_and_boxes_stay_inside(net):
 def test_the_engine_pass_keeps_only_boxes_above_its_thresholds():
     config = EngineConfig(people_net_person_score=0.99, people_net_head_score=0.5)
 
-    found = detect_people_net(data.astronaut(), config)
+    found, _ = detect_people_net(data.astronaut(), config)
 
     assert set(found.label) <= {"person", "head"}
     assert (found.with_label("person").score >= 0.99).all()

@@ -1,0 +1,111 @@
+"""A closer look at weak person boxes: the zoom check.
+
+Small, distant workers get weak scores from both SSD and people_net, among
+many weak boxes on machines, shadows and signs; any threshold low enough to
+keep the workers blurs the machines too (``weights/MODEL_CARD.md``). SSD,
+however, scores people well once they fill a good part of its 300x300 input.
+So a weak box on which both models agree is cut out around its centre, at
+``zoom_contexts[0]`` times its long side, enlarged to SSD's input and looked
+at again; when SSD finds a person there (``zoom_score``, matching the box),
+the same is done at each further context (closer). A box confirmed at every
+context becomes a person, with the box of the first look.
+
+On the dev sets (``TUNING.md``, engine 1.4) this adds the small workers
+without blurring more people-free photos; its cost is one SSD pass per
+candidate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from anonymizer.engine.backends import get_backend
+from anonymizer.engine.boxes import Detections, box_intersections, box_iou, nms
+from anonymizer.engine.config import EngineConfig
+
+# Grey, as the slices' and training crops' padding: neither person nor texture.
+_PAD_VALUE = 114
+# A crop is never smaller than this (pixels of the photo): tiny boxes still get context.
+_MIN_CROP_PX = 48
+
+
+def zoom_candidates(
+    ssd_people: Detections, net_people: Detections, people: Detections, config: EngineConfig
+) -> Detections:
+    """The weak person boxes worth a closer look, strongest first.
+
+    ``ssd_people``: SSD's person boxes of every pass, from ``zoom_ssd_score``;
+    ``net_people``: people_net's, from ``zoom_net_score``; ``people``: the
+    person boxes already kept. A candidate is a box of either model that
+    overlaps a box of the other (IoU ``zoom_agree_iou``) and lies mostly
+    outside the kept people; near-duplicates are merged (NMS). At most
+    ``zoom_max_checks`` are returned.
+    """
+    ssd_people = ssd_people[ssd_people.score >= config.zoom_ssd_score]
+    net_people = net_people[net_people.score >= config.zoom_net_score]
+    if not len(ssd_people) or not len(net_people):
+        return Detections.empty()
+    pool = Detections.merge([ssd_people, net_people]).with_label("person")
+    pool = pool[nms(pool.xyxy, pool.score, 0.5)]
+    if len(people):
+        inside = box_intersections(pool.xyxy, people.xyxy).max(axis=1)
+        pool = pool[inside < 0.6 * np.maximum(pool.widths * pool.heights, 1e-6)]
+    if not len(pool):
+        return pool
+    agree = (box_iou(pool.xyxy, ssd_people.xyxy).max(axis=1) >= config.zoom_agree_iou) & (
+        box_iou(pool.xyxy, net_people.xyxy).max(axis=1) >= config.zoom_agree_iou
+    )
+    return pool[agree][: config.zoom_max_checks]
+
+
+def square_crop(image: np.ndarray, box: np.ndarray, context: float) -> tuple[np.ndarray, int, int]:
+    """A square around ``box``'s centre, ``context`` times its long side, grey beyond the
+    photo; and the crop's top-left corner in the photo (possibly negative)."""
+    h, w = image.shape[:2]
+    x1, y1, x2, y2 = (float(v) for v in box)
+    side = round(max(_MIN_CROP_PX, context * max(x2 - x1, y2 - y1)))
+    left = round((x1 + x2) / 2 - side / 2)
+    top = round((y1 + y2) / 2 - side / 2)
+    crop = np.full((side, side, 3), _PAD_VALUE, np.uint8)
+    ix1, iy1, ix2, iy2 = max(0, left), max(0, top), min(w, left + side), min(h, top + side)
+    if ix2 > ix1 and iy2 > iy1:
+        crop[iy1 - top : iy2 - top, ix1 - left : ix2 - left] = image[iy1:iy2, ix1:ix2]
+    return crop, left, top
+
+
+def zoom_check(image: np.ndarray, candidates: Detections, config: EngineConfig) -> Detections:
+    """The candidates SSD confirms as people at every zoom context, as person boxes."""
+    ssd = get_backend("ssd_coco")
+    h, w = image.shape[:2]
+    alive = np.arange(len(candidates))
+    first: Detections | None = None
+    for context in config.zoom_contexts:
+        if not len(alive):
+            break
+        crops, corners = [], []
+        for box in candidates.xyxy[alive]:
+            crop, left, top = square_crop(image, box, context)
+            crops.append(crop)
+            corners.append((left, top))
+        results = []
+        for start in range(0, len(crops), config.slice_batch):
+            batch = crops[start : start + config.slice_batch]
+            results += ssd.detect_many(batch, min_score=config.zoom_score)
+        still, seen = [], []
+        for k, (result, (left, top)) in enumerate(zip(results, corners, strict=True)):
+            people = result.with_label("person").shifted(left, top)
+            if not len(people):
+                continue
+            match = box_iou(people.xyxy, candidates.xyxy[alive[k] : alive[k] + 1])[:, 0]
+            ok = match >= config.zoom_match_iou
+            if first is not None:  # a closer look must find the same person as the first
+                ok &= box_iou(people.xyxy, first.xyxy[k : k + 1])[:, 0] >= config.zoom_agree_iou
+            if ok.any():
+                best = int(np.argmax(np.where(ok, people.score, -1)))
+                still.append(k)
+                seen.append(people[best : best + 1])
+        alive = alive[still]
+        first = Detections.merge(seen) if first is None else first[np.asarray(still, dtype=int)]
+    if first is None or not len(alive):
+        return Detections.empty()
+    return first.clipped(w, h)

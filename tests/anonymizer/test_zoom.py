@@ -1,0 +1,129 @@
+"""The zoom check: a closer look at the weak person boxes SSD and people_net agree on."""
+
+from dataclasses import replace
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from anonymizer.engine import detect
+from anonymizer.engine.boxes import Detections
+from anonymizer.engine.config import EngineConfig
+from anonymizer.engine.pipeline import Engine
+from anonymizer.engine.zoom import square_crop, zoom_candidates
+
+# The astronaut, 28 px, on grass: too small for SSD's slices, found when looked at closely.
+HER = (300, 300, 328, 328)
+
+
+def grass(size=640) -> np.ndarray:
+    return np.stack([cv2.resize(data.grass(), (size, size))] * 3, axis=-1)
+
+
+def grass_with_small_astronaut() -> np.ndarray:
+    frame = grass()
+    x1, y1, x2, y2 = HER
+    frame[y1:y2, x1:x2] = cv2.resize(data.astronaut(), (x2 - x1, y2 - y1))
+    return frame
+
+
+def share_of_her_covered(mask: np.ndarray) -> float:
+    x1, y1, x2, y2 = HER
+    return float(mask[y1:y2, x1:x2].mean())
+
+
+def test_a_small_person_the_slices_miss_is_blurred_after_a_closer_look():
+    frame = grass_with_small_astronaut()
+
+    without = Engine(EngineConfig(zoom_check=False)).anonymize(frame)
+    with_zoom = Engine(EngineConfig()).anonymize(frame)
+
+    assert share_of_her_covered(without.mask) == 0
+    # The scorer's rule for a protected person: 60 % of the box redacted.
+    assert share_of_her_covered(with_zoom.mask) > 0.6
+    assert "person" in set(with_zoom.detections.label)
+
+
+def test_grass_alone_gets_no_person_from_the_closer_look():
+    people = detect.detect_people_and_vehicles(grass(), EngineConfig())
+
+    assert len(people.with_label("person")) == 0
+
+
+@pytest.fixture
+def zoom_calls(monkeypatch):
+    seen = []
+    real = detect.zoom_check
+
+    def counting(image, candidates, config):
+        seen.append(len(candidates))
+        return real(image, candidates, config)
+
+    monkeypatch.setattr(detect, "zoom_check", counting)
+    return seen
+
+
+def test_photos_larger_than_zoom_max_side_get_no_closer_look(zoom_calls):
+    config = EngineConfig(zoom_max_side=600)
+
+    detect.detect_people_and_vehicles(grass_with_small_astronaut(), config)
+    assert zoom_calls == []
+
+    detect.detect_people_and_vehicles(
+        grass_with_small_astronaut(), replace(config, zoom_max_side=640)
+    )
+    assert len(zoom_calls) == 1
+
+
+def boxes(*rows):
+    return Detections.from_lists([r[:4] for r in rows], [r[4] for r in rows], "person")
+
+
+def test_a_candidate_needs_both_models_and_must_lie_outside_the_kept_people():
+    ssd = boxes((10, 10, 30, 60, 0.1), (200, 200, 220, 250, 0.15), (400, 10, 420, 60, 0.12))
+    net = boxes((12, 12, 31, 58, 0.3), (402, 12, 421, 61, 0.2), (600, 600, 620, 650, 0.9))
+    kept = boxes((395, 0, 430, 70, 0.8))
+
+    found = zoom_candidates(ssd, net, kept, EngineConfig())
+
+    # Only the first pair: the second SSD box has no people_net box, the third pair
+    # lies inside a kept person, and the lone people_net box has no SSD box.
+    assert len(found) == 1
+    assert found.xyxy[0, 0] < 40 and found.xyxy[0, 1] < 40
+
+
+def test_weak_boxes_below_the_candidate_scores_are_not_looked_at():
+    ssd = boxes((10, 10, 30, 60, 0.04))
+    net = boxes((12, 12, 31, 58, 0.3))
+
+    assert len(zoom_candidates(ssd, net, Detections.empty(), EngineConfig())) == 0
+
+
+def test_at_most_zoom_max_checks_candidates_strongest_first():
+    rows = [(40 * i, 0, 40 * i + 20, 50, 0.05 + 0.01 * i) for i in range(10)]
+    ssd, net = boxes(*rows), boxes(*rows)
+
+    found = zoom_candidates(ssd, net, Detections.empty(), EngineConfig(zoom_max_checks=3))
+
+    assert len(found) == 3
+    assert list(found.score) == sorted(found.score, reverse=True)
+    assert found.score.min() == pytest.approx(0.05 + 0.01 * 9 - 0.02)
+
+
+def test_the_crop_is_centred_on_the_box_and_grey_beyond_the_photo():
+    image = np.full((100, 200, 3), 200, np.uint8)
+
+    crop, left, top = square_crop(image, np.array([0, 40, 10, 60], np.float32), 3.0)
+
+    assert crop.shape == (60, 60, 3)
+    assert (left, top) == (-25, 20)
+    assert (crop[:, :25] == 114).all()  # left of the photo
+    assert (crop[:, 25:] == 200).all()
+
+
+def test_a_tiny_box_still_gets_a_crop_with_context():
+    crop, left, top = square_crop(grass(), np.array([100, 100, 104, 108], np.float32), 3.0)
+
+    assert crop.shape == (48, 48, 3)
+    assert (left, top) == (78, 80)
