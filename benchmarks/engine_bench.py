@@ -1,7 +1,7 @@
 """Speed and memory of the anonymization engine on large site photos.
 
     .venv/bin/python benchmarks/engine_bench.py [--sizes 12,24] [--repeat N] [--warmup]
-        [--people-from DATASET_DIR] [--json]
+        [--people-from DATASET_DIR] [--set NAME=VALUE ...] [--json]
 
 What it measures, for each photo size (megapixels; 12 is 4000x3000, 24 is
 6000x4000, other values keep the 4:3 shape):
@@ -235,8 +235,10 @@ def _maxrss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(photo: bytes, repeat: int, warmup: bool) -> dict:
-    """Load the engine, run it ``repeat`` times on ``photo``, then time the floor."""
+def measure(photo: bytes, repeat: int, warmup: bool, settings: dict | None = None) -> dict:
+    """Load the engine, run it ``repeat`` times on ``photo``, then time the floor.
+
+    ``settings`` override ``EngineConfig`` fields (``--set``)."""
     start_maxrss = _maxrss_mib()
     import numpy as np
 
@@ -246,7 +248,7 @@ def measure(photo: bytes, repeat: int, warmup: bool) -> dict:
     from anonymizer.engine.pipeline import Engine
 
     load_start = time.perf_counter()
-    config = EngineConfig()
+    config = EngineConfig(**(settings or {}))
     engine = Engine(config).load()
     load_s = time.perf_counter() - load_start
     rss_after_load = _rss_mib()
@@ -378,8 +380,21 @@ def main(argv: list[str] | None = None) -> int:
         help="paste workers cut from this shared/eval dataset instead of drawing them "
         "(e.g. ../shared/eval/dev/construction_site_safety_css)",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override one EngineConfig setting, as python -m anonymizer --set (repeatable)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     args = parser.parse_args(argv)
+    from anonymizer.cli import parse_settings
+
+    try:
+        settings = parse_settings(args.set)
+    except (TypeError, ValueError) as exc:
+        parser.error(str(exc))
     sizes = [float(part) if "." in part else int(part) for part in args.sizes.split(",")]
     repeat = max(1, args.repeat)
 
@@ -398,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-        row = _in_child(measure, photo, repeat, args.warmup)
+        row = _in_child(measure, photo, repeat, args.warmup, settings)
         row["people_drawn"] = drawn
         rows.append(row)
     load_after = os.getloadavg()
@@ -409,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         "repeat": repeat,
         "warmup": args.warmup,
         "people_from": args.people_from,
+        "settings": settings,
         "wall_s": time.perf_counter() - started,
         "targets": {"12mp_total_s": 3.0, "24mp_peak_rss_mib": 2048},
         "sizes": rows,
