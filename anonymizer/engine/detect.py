@@ -15,7 +15,7 @@ from anonymizer.engine.boxes import (
 )
 from anonymizer.engine.config import EngineConfig
 from anonymizer.engine.slicing import slice_boxes
-from anonymizer.engine.zoom import zoom_candidates, zoom_check
+from anonymizer.engine.zoom import confirm_weak_heads, zoom_candidates, zoom_check
 
 
 def people_slices(width: int, height: int, config: EngineConfig) -> list[tuple]:
@@ -73,6 +73,9 @@ def detect_people_and_vehicles(image: np.ndarray, config: EngineConfig) -> Detec
                 raw.with_label("person"), weak, people.with_label("person"), config
             )
             own = Detections.merge([own, zoom_check(image, candidates, config)])
+        bodies = Detections.merge([people, own]).with_label("person")
+        heads = confirm_weak_heads(image, own.with_label("head"), bodies, config)
+        own = Detections.merge([own.with_label("person"), heads])
         people = merge_overlapping(Detections.merge([people, own]), config.merge_overlap)
     return people.clipped(w, h)
 

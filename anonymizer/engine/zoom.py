@@ -13,6 +13,10 @@ context becomes a person, with the box of the first look.
 On the dev sets (``TUNING.md``, engine 1.4) this adds the small workers
 without blurring more people-free photos; its cost is one SSD pass per
 candidate.
+
+The same closer look checks people_net's weakest heads (``confirm_weak_heads``):
+one that no person box holds, and under which SSD finds no body, is mostly a
+round object in a people-free photo.
 """
 
 from __future__ import annotations
@@ -61,16 +65,21 @@ def zoom_candidates(
 def square_crop(image: np.ndarray, box: np.ndarray, context: float) -> tuple[np.ndarray, int, int]:
     """A square around ``box``'s centre, ``context`` times its long side, grey beyond the
     photo; and the crop's top-left corner in the photo (possibly negative)."""
-    h, w = image.shape[:2]
     x1, y1, x2, y2 = (float(v) for v in box)
     side = round(max(_MIN_CROP_PX, context * max(x2 - x1, y2 - y1)))
     left = round((x1 + x2) / 2 - side / 2)
     top = round((y1 + y2) / 2 - side / 2)
+    return _cut(image, left, top, side), left, top
+
+
+def _cut(image: np.ndarray, left: int, top: int, side: int) -> np.ndarray:
+    """The square ``side`` x ``side`` from (left, top), grey where it leaves the photo."""
+    h, w = image.shape[:2]
     crop = np.full((side, side, 3), _PAD_VALUE, np.uint8)
     ix1, iy1, ix2, iy2 = max(0, left), max(0, top), min(w, left + side), min(h, top + side)
     if ix2 > ix1 and iy2 > iy1:
         crop[iy1 - top : iy2 - top, ix1 - left : ix2 - left] = image[iy1:iy2, ix1:ix2]
-    return crop, left, top
+    return crop
 
 
 def zoom_check(image: np.ndarray, candidates: Detections, config: EngineConfig) -> Detections:
@@ -109,3 +118,49 @@ def zoom_check(image: np.ndarray, candidates: Detections, config: EngineConfig) 
     if first is None or not len(alive):
         return Detections.empty()
     return first.clipped(w, h)
+
+
+def head_has_body(heads: Detections, people: Detections) -> np.ndarray:
+    """For each head, whether a person box holds it in its top part (70 % of the head
+    inside, the head's centre in the top 40 % of the person)."""
+    if not len(heads) or not len(people):
+        return np.zeros(len(heads), bool)
+    inside = box_intersections(heads.xyxy, people.xyxy)
+    areas = np.maximum(heads.widths * heads.heights, 1e-6)
+    centre_y = (heads.xyxy[:, 1] + heads.xyxy[:, 3]) / 2
+    top_part = centre_y[:, None] <= people.xyxy[None, :, 1] + 0.4 * people.heights[None, :]
+    return ((inside >= 0.7 * areas[:, None]) & top_part).any(axis=1)
+
+
+def confirm_weak_heads(
+    image: np.ndarray, heads: Detections, people: Detections, config: EngineConfig
+) -> Detections:
+    """The heads to keep: those from ``head_check_below`` up, and weaker ones on a body.
+
+    A weak head's body is looked for in the kept ``people`` first, then by
+    SSD on a crop around and below the head (``head_check_context`` heads
+    wide and tall, from one head above it).
+    """
+    weak = heads.score < config.head_check_below
+    if not weak.any():
+        return heads
+    keep = ~weak | head_has_body(heads, people)
+    todo = np.nonzero(~keep)[0]
+    if not len(todo):
+        return heads[keep]
+    ssd = get_backend("ssd_coco")
+    crops, corners = [], []
+    for x1, y1, x2, y2 in heads.xyxy[todo]:
+        head = max(x2 - x1, y2 - y1)
+        side = round(max(_MIN_CROP_PX, config.head_check_context * head))
+        left, top = round((x1 + x2) / 2 - side / 2), round(y1 - head)
+        crops.append(_cut(image, left, top, side))
+        corners.append((left, top))
+    for start in range(0, len(crops), config.slice_batch):
+        looks = ssd.detect_many(
+            crops[start : start + config.slice_batch], min_score=config.zoom_score
+        )
+        for k, look in enumerate(looks, start):
+            found = look.with_label("person").shifted(*corners[k])
+            keep[todo[k]] = head_has_body(heads[todo[k] : todo[k] + 1], found)[0]
+    return heads[keep]

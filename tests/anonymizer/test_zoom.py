@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from skimage import data
 
-from anonymizer.engine import detect
+from anonymizer.engine import detect, zoom
 from anonymizer.engine.boxes import Detections
 from anonymizer.engine.config import EngineConfig
 from anonymizer.engine.pipeline import Engine
-from anonymizer.engine.zoom import square_crop, zoom_candidates
+from anonymizer.engine.zoom import head_has_body, square_crop, zoom_candidates
 
 # The astronaut, 28 px, on grass: too small for SSD's slices, found when looked at closely.
 HER = (300, 300, 328, 328)
@@ -127,3 +127,70 @@ def test_a_tiny_box_still_gets_a_crop_with_context():
 
     assert crop.shape == (48, 48, 3)
     assert (left, top) == (78, 80)
+
+
+# --- Weak heads need a body ---------------------------------------------------------
+
+# The astronaut's head (helmet included) in scikit-image's 512 x 512 photo, as in test_head_pass.
+ASTRONAUT_HEAD = (150, 30, 300, 200)
+
+
+def heads(*rows):
+    return Detections.from_lists([r[:4] for r in rows], [r[4] for r in rows], "head")
+
+
+def test_a_head_has_a_body_when_it_sits_in_the_top_of_a_person_box():
+    person = boxes((100, 100, 200, 400, 0.9))
+    found = heads(
+        (130, 110, 170, 150, 0.5),  # top of the person
+        (130, 350, 170, 390, 0.5),  # at the feet
+        (300, 110, 340, 150, 0.5),  # beside
+    )
+
+    assert list(head_has_body(found, person)) == [True, False, False]
+    assert not head_has_body(found, Detections.empty()).any()
+
+
+def test_strong_heads_and_heads_on_kept_people_need_no_closer_look(monkeypatch):
+    monkeypatch.setattr(zoom, "get_backend", lambda name: pytest.fail("SSD was run"))
+    found = heads((10, 10, 40, 40, 0.9), (130, 110, 170, 150, 0.41))
+    person = boxes((100, 100, 200, 400, 0.9))
+
+    kept = zoom.confirm_weak_heads(grass(), found, person, EngineConfig(head_check_below=0.45))
+
+    assert len(kept) == 2
+
+
+def test_a_weak_head_is_kept_when_ssd_finds_a_body_under_it():
+    x1, y1, x2, y2 = ASTRONAUT_HEAD
+    weak = heads((x1, y1, x2, y2, 0.41))
+
+    kept = zoom.confirm_weak_heads(
+        data.astronaut(), weak, Detections.empty(), EngineConfig(head_check_below=0.45)
+    )
+
+    assert len(kept) == 1
+
+
+def test_a_weak_head_on_grass_is_dropped():
+    weak = heads((300, 300, 330, 330, 0.41))
+
+    kept = zoom.confirm_weak_heads(
+        grass(), weak, Detections.empty(), EngineConfig(head_check_below=0.45)
+    )
+
+    assert len(kept) == 0
+
+
+def test_no_head_is_checked_when_the_check_is_off(monkeypatch):
+    monkeypatch.setattr(zoom, "get_backend", lambda name: pytest.fail("SSD was run"))
+    weak = heads((300, 300, 330, 330, 0.41))
+
+    assert (
+        len(
+            zoom.confirm_weak_heads(
+                grass(), weak, Detections.empty(), EngineConfig(head_check_below=0)
+            )
+        )
+        == 1
+    )
