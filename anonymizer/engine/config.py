@@ -67,7 +67,7 @@ class EngineConfig:
     # is cut out at each of zoom_contexts times its long side and given to SSD
     # again; it becomes a person when SSD finds one there at every context
     # (zoom_score, IoU zoom_match_iou with the box). CSS dev: recall 0.823 ->
-    # 0.874, under 50 px 0.375 -> 0.583, people-free photos blurred unchanged
+    # 0.869, under 50 px 0.375 -> 0.542, people-free photos blurred unchanged
     # (TUNING.md). One SSD pass per candidate: at most zoom_max_checks per photo,
     # and only on photos up to zoom_max_side: on larger ones people_net's
     # whole-frame pass (people_net_long_side) is too coarse to propose the small

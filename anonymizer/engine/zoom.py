@@ -138,8 +138,8 @@ def confirm_weak_heads(
     """The heads to keep: those from ``head_check_below`` up, and weaker ones on a body.
 
     A weak head's body is looked for in the kept ``people`` first, then by
-    SSD on a crop around and below the head (``head_check_context`` heads
-    wide and tall, from one head above it).
+    SSD (from ``zoom_score``) on a crop around and below the head
+    (``head_check_context`` heads wide and tall, from one head above it).
     """
     weak = heads.score < config.head_check_below
     if not weak.any():
