@@ -15,7 +15,12 @@ from anonymizer.engine.boxes import (
 )
 from anonymizer.engine.config import EngineConfig
 from anonymizer.engine.slicing import slice_boxes
-from anonymizer.engine.zoom import confirm_weak_heads, zoom_candidates, zoom_check
+from anonymizer.engine.zoom import (
+    confirm_weak_heads,
+    zoom_applies,
+    zoom_candidates,
+    zoom_check,
+)
 
 
 def people_slices(width: int, height: int, config: EngineConfig) -> list[tuple]:
@@ -47,9 +52,7 @@ def detect_people_and_vehicles(image: np.ndarray, config: EngineConfig) -> Detec
     """
     ssd = get_backend("ssd_coco")
     h, w = image.shape[:2]
-    zoom = (
-        config.zoom_check and "people_net" in config.backends and max(h, w) <= config.zoom_max_side
-    )
+    zoom = zoom_applies(w, h, config)
     min_score = min(config.person_score, config.vehicle_score)
     if zoom:
         min_score = min(min_score, config.zoom_ssd_score)
@@ -90,7 +93,7 @@ def detect_people_net(image: np.ndarray, config: EngineConfig) -> tuple[Detectio
     """
     net = get_backend("people_net")
     h, w = image.shape[:2]
-    zoom = config.zoom_check and max(h, w) <= config.zoom_max_side
+    zoom = zoom_applies(w, h, config)
     low = min(config.people_net_person_score, config.people_net_head_score)
     if zoom:
         low = min(low, config.zoom_net_score)

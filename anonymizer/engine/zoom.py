@@ -33,6 +33,15 @@ _PAD_VALUE = 114
 _MIN_CROP_PX = 48
 
 
+def zoom_applies(width: int, height: int, config: EngineConfig) -> bool:
+    """Whether a photo of this size gets the zoom check (``zoom_check``, ``zoom_max_side``)."""
+    return (
+        config.zoom_check
+        and "people_net" in config.backends
+        and max(width, height) <= config.zoom_max_side
+    )
+
+
 def zoom_candidates(
     ssd_people: Detections, net_people: Detections, people: Detections, config: EngineConfig
 ) -> Detections:

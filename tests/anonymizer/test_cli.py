@@ -121,6 +121,9 @@ def test_settings_can_be_overridden_and_typos_are_refused():
     assert parse_settings(["backends=ssd_coco, centerface"]) == {
         "backends": ("ssd_coco", "centerface")
     }
+    assert parse_settings(["zoom_contexts=4,2.5"]) == {"zoom_contexts": (4.0, 2.5)}
+    with pytest.raises(ValueError):
+        parse_settings(["zoom_contexts=3,wide"])
     with pytest.raises(ValueError, match="unknown setting"):
         parse_settings(["person_scor=0.4"])
     with pytest.raises(ValueError):
