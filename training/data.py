@@ -76,12 +76,14 @@ class PeopleDataset:
         seed: int = 0,
         paste_probability: float = 0.25,
         mosaic_probability: float = 0.0,
+        size_region: float = 0.0,
     ):
         if size % 32:
             raise ValueError("size must be a multiple of 32")
         self.items, self.size, self.augment = items, size, augment
         self.paste_probability = paste_probability
         self.mosaic_probability = mosaic_probability
+        self.size_region = size_region
         self.rng = random.Random(seed)
         # People to paste: CSS person boxes (exhaustive person labels) of a useful size.
         self.paste_sources = [
@@ -120,7 +122,9 @@ class PeopleDataset:
             [ignore_boxes, np.concatenate([boxes[tiny], labels[tiny, None]], 1)]
         )
         boxes, labels = boxes[~tiny], labels[~tiny]
-        targets = make_targets(boxes, labels, ignore_boxes, (True,) * len(CLASSES), size)
+        targets = make_targets(
+            boxes, labels, ignore_boxes, (True,) * len(CLASSES), size, self.size_region
+        )
         return np.ascontiguousarray(canvas.transpose(2, 0, 1)), targets  # uint8 CHW
 
     def _single(self, index: int):
@@ -279,12 +283,21 @@ def _place(
     return visible[keep], labels[keep], np.concatenate(ignore).reshape(-1, 5)
 
 
-def make_targets(boxes, labels, ignore_boxes, exhaustive, size: int) -> dict[str, np.ndarray]:
+def make_targets(
+    boxes, labels, ignore_boxes, exhaustive, size: int, size_region: float = 0.0
+) -> dict[str, np.ndarray]:
     """CenterNet targets at stride 4: Gaussian centre heatmaps, log sizes, offsets, masks.
 
     ``neg_mask`` (per class) is 0 where negatives must not count: the whole
     map for a class not labelled exhaustively on this image, and the
     ``ignore_boxes`` (tiny or unlabelled objects).
+
+    ``size_region`` 0 teaches an object's size at its centre cell only (CenterNet).
+    Above 0, every cell of the central ``size_region`` part of the box learns it
+    too, weighted by the centre Gaussian (as TTFNet does): a cell near the
+    centre that scores high then gives the whole object's box, not a guess.
+    ``size_mask`` holds the weights, summing to 1 per object; where objects of a
+    class overlap, the smaller one's size is taught.
     """
     out = size // STRIDE
     classes = len(CLASSES)
@@ -298,10 +311,13 @@ def make_targets(boxes, labels, ignore_boxes, exhaustive, size: int) -> dict[str
         gx2, gy2 = int(math.ceil(x2 / STRIDE)), int(math.ceil(y2 / STRIDE))
         neg_mask[int(c), max(0, gy1) : gy2, max(0, gx1) : gx2] = 0
     size_t = np.zeros((classes * 2, out, out), np.float32)
+    size_mask = np.zeros((classes, out, out), np.float32)
     offset_t = np.zeros((2, out, out), np.float32)
     reg_mask = np.zeros((classes, out, out), np.float32)
     yy, xx = np.mgrid[0:out, 0:out]
-    for (x1, y1, x2, y2), c in zip(boxes, labels, strict=True):
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) if len(boxes) else []
+    for i in np.argsort(-np.asarray(areas), kind="stable"):  # larger first: smaller overwrite
+        (x1, y1, x2, y2), c = boxes[i], labels[i]
         w, h = (x2 - x1) / STRIDE, (y2 - y1) / STRIDE
         cx, cy = (x1 + x2) / 2 / STRIDE, (y1 + y2) / 2 / STRIDE
         ix, iy = min(out - 1, int(cx)), min(out - 1, int(cy))
@@ -309,14 +325,23 @@ def make_targets(boxes, labels, ignore_boxes, exhaustive, size: int) -> dict[str
         gaussian = np.exp(-((xx - ix) ** 2) / (2 * sx * sx) - ((yy - iy) ** 2) / (2 * sy * sy))
         heatmap[c] = np.maximum(heatmap[c], gaussian)
         heatmap[c, iy, ix] = 1.0
-        size_t[2 * c, iy, ix] = math.log(max(h, 1e-3))
-        size_t[2 * c + 1, iy, ix] = math.log(max(w, 1e-3))
+        region = np.zeros((out, out), bool)
+        if size_region > 0:
+            rx, ry = size_region * w / 2, size_region * h / 2
+            region = (np.abs(xx - ix) <= rx) & (np.abs(yy - iy) <= ry)
+        region[iy, ix] = True
+        weight = np.where(region, gaussian, 0)
+        weight[iy, ix] = 1.0
+        size_t[2 * c][region] = math.log(max(h, 1e-3))
+        size_t[2 * c + 1][region] = math.log(max(w, 1e-3))
+        size_mask[c][region] = (weight / weight.sum())[region]
         offset_t[:, iy, ix] = (cy - iy - 0.5, cx - ix - 0.5)
         reg_mask[c, iy, ix] = 1.0
     return {
         "heatmap": heatmap,
         "neg_mask": neg_mask,
         "size": size_t,
+        "size_mask": size_mask,
         "offset": offset_t,
         "reg_mask": reg_mask,
     }

@@ -48,7 +48,7 @@ def losses(model_out, targets) -> dict[str, torch.Tensor]:
     heatmap, size, offset = model_out
     reg_mask = targets["reg_mask"]  # (n, classes, h, w)
     n_pos = reg_mask.sum().clamp(min=1)
-    size_mask = reg_mask.repeat_interleave(2, dim=1)
+    size_mask = targets["size_mask"].repeat_interleave(2, dim=1)  # sums to 1 per object
     any_pos = reg_mask.amax(dim=1, keepdim=True)
     return {
         "heatmap": focal_loss(heatmap, targets["heatmap"], targets["neg_mask"]),
@@ -115,6 +115,7 @@ def train(args) -> Path:
         seed=args.seed,
         paste_probability=args.paste,
         mosaic_probability=args.mosaic,
+        size_region=args.size_region,
     )
     model = PeopleNet().to(device)
     torch.backends.cudnn.benchmark = True  # fixed input size
@@ -320,6 +321,12 @@ def main(argv=None):
     )
     parser.add_argument(
         "--size-weight", type=float, default=0.1, help="weight of the log-size loss"
+    )
+    parser.add_argument(
+        "--size-region",
+        type=float,
+        default=0.0,
+        help="teach the size on this central part of each box, not its centre cell only",
     )
     parser.add_argument(
         "--freeze-backbone", action="store_true", help="train the neck and heads only"

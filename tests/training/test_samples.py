@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("torch", reason="training needs torch (the dev extra installs it)")
 
 from tests.training.test_train_smoke import drawn_site
-from training.data import Item, PeopleDataset, _place, load_items
+from training.data import Item, PeopleDataset, _place, load_items, make_targets
 from training.model import STRIDE
 from training.train import learning_rate
 
@@ -134,3 +134,40 @@ def test_the_teacher_adds_sure_people_and_ignores_doubts_and_unboxed_bodies():
     assert [200.0, 100.0, 240.0, 200.0, "person"] in taught["ignore"]
     assert [280.0, 34.0, 340.0, 180.0, "person"] in taught["ignore"]
     assert len(taught["ignore"]) == 2
+
+
+def test_size_region_teaches_the_whole_box_size_around_the_centre_not_only_at_it():
+    person = [40, 40, 120, 280]  # 20 x 60 cells at stride 4, centre cell (20, 40)
+    boxes, labels = np.array([person], np.float32), np.array([0])
+    no_ignore = np.zeros((0, 5), np.float32)
+
+    centre = make_targets(boxes, labels, no_ignore, (True, True), 320)
+    region = make_targets(boxes, labels, no_ignore, (True, True), 320, size_region=0.5)
+
+    # CenterNet (0): the size is taught at the centre cell only.
+    assert (centre["size_mask"] == centre["reg_mask"]).all()
+    # 0.5: the central half of the box, 10 x 30 cells, learns log(60), log(20) too,
+    # weighted by the centre Gaussian and summing to one object's worth.
+    taught = region["size_mask"][0] > 0
+    rows, cols = np.nonzero(taught)
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (25, 55, 15, 25)
+    assert np.allclose(region["size"][0][taught], np.log(60))
+    assert np.allclose(region["size"][1][taught], np.log(20))
+    assert region["size_mask"][0].sum() == pytest.approx(1.0, abs=1e-5)
+    assert region["size_mask"][0, 40, 20] > region["size_mask"][0, 50, 20] > 0
+    # Heatmap, offsets and centres are the same either way.
+    for key in ("heatmap", "offset", "reg_mask", "neg_mask"):
+        assert (centre[key] == region[key]).all()
+
+
+def test_size_region_gives_overlapping_cells_to_the_smaller_object():
+    big, small = [40, 40, 120, 280], [70, 140, 90, 180]  # a small person in front of a big one
+    boxes = np.array([small, big], np.float32)  # order of the labels does not matter
+    targets = make_targets(
+        boxes, np.array([0, 0]), np.zeros((0, 5), np.float32), (True, True), 320, 0.5
+    )
+
+    # The small one's centre cell (20, 40) is also the big one's: the small size wins.
+    assert targets["size"][0, 40, 20] == pytest.approx(np.log(10))
+    assert targets["size"][0, 27, 20] == pytest.approx(np.log(60))  # only the big one there
+    assert targets["reg_mask"][0].sum() == 1  # one centre cell for the two
