@@ -143,3 +143,19 @@ def test_a_time_budget_shortens_the_schedule_and_still_exports(tmp_path):
     assert "steps fit in 0.05 minutes" in result.stdout
     last = json.loads((out / "log.jsonl").read_text().splitlines()[-1])["step"]
     assert 100 < last < 10_000 and (out / "people_net.onnx").exists()
+
+
+def test_size_region_reaches_the_size_loss_and_is_kept_with_the_run(tmp_path):
+    data = drawn_site(tmp_path / "site")
+    runs = {}
+    for region in ("0", "0.5"):
+        out = tmp_path / f"run{region}"
+        result = run_training(data, out, "--max-steps", "1", "--size-region", region)
+        assert result.returncode == 0, result.stderr[-3000:]
+        runs[region] = json.loads((out / "log.jsonl").read_text().splitlines()[-1])
+        saved = torch.load(out / "model.pt", map_location="cpu")["args"]["size_region"]
+        assert saved == float(region) and (out / "people_net.onnx").exists()
+
+    # Same seed, crops and start, losses before any update: only the size targets differ.
+    assert runs["0"]["heatmap"] == runs["0.5"]["heatmap"]
+    assert runs["0"]["size"] != runs["0.5"]["size"]
