@@ -315,8 +315,8 @@ def make_targets(
     offset_t = np.zeros((2, out, out), np.float32)
     reg_mask = np.zeros((classes, out, out), np.float32)
     yy, xx = np.mgrid[0:out, 0:out]
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) if len(boxes) else []
-    for i in np.argsort(-np.asarray(areas), kind="stable"):  # larger first: smaller overwrite
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    for i in np.argsort(-areas, kind="stable"):  # larger first: smaller overwrite
         (x1, y1, x2, y2), c = boxes[i], labels[i]
         w, h = (x2 - x1) / STRIDE, (y2 - y1) / STRIDE
         cx, cy = (x1 + x2) / 2 / STRIDE, (y1 + y2) / 2 / STRIDE
@@ -330,8 +330,7 @@ def make_targets(
             rx, ry = size_region * w / 2, size_region * h / 2
             region = (np.abs(xx - ix) <= rx) & (np.abs(yy - iy) <= ry)
         region[iy, ix] = True
-        weight = np.where(region, gaussian, 0)
-        weight[iy, ix] = 1.0
+        weight = np.where(region, gaussian, 0)  # 1 at the centre cell
         size_t[2 * c][region] = math.log(max(h, 1e-3))
         size_t[2 * c + 1][region] = math.log(max(w, 1e-3))
         size_mask[c][region] = (weight / weight.sum())[region]

@@ -60,13 +60,10 @@ def detect_people_and_vehicles(image: np.ndarray, config: EngineConfig) -> Detec
     for x1, y1, x2, y2 in people_slices(w, h, config):
         crops.append(image[y1:y2, x1:x2])
         offsets.append((x1, y1))
-    found = []
-    for start in range(0, len(crops), config.slice_batch):
-        batch = crops[start : start + config.slice_batch]
-        results = ssd.detect_many(batch, min_score=min_score)
-        for (dx, dy), result in zip(offsets[start : start + len(batch)], results, strict=True):
-            found.append(result.shifted(dx, dy))
-    raw = Detections.merge(found)
+    results = ssd.detect_many(crops, min_score=min_score, batch_size=config.slice_batch)
+    raw = Detections.merge(
+        [result.shifted(dx, dy) for (dx, dy), result in zip(offsets, results, strict=True)]
+    )
     people = select_people(raw, config)
     if "people_net" in config.backends:
         # Its heads travel with the people (detect_all keeps every label).
@@ -109,7 +106,7 @@ def detect_people_net(image: np.ndarray, config: EngineConfig) -> tuple[Detectio
     )
     weak = raw.with_label("person")
     weak = weak[weak.score >= config.zoom_net_score] if zoom else weak[:0]
-    return merge_overlapping(raw[keep], config.merge_overlap).clipped(w, h), weak
+    return merge_overlapping(raw[keep], config.merge_overlap), weak
 
 
 def select_people(raw: Detections, config: EngineConfig) -> Detections:

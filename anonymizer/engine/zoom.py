@@ -105,10 +105,7 @@ def zoom_check(image: np.ndarray, candidates: Detections, config: EngineConfig) 
             crop, left, top = square_crop(image, box, context)
             crops.append(crop)
             corners.append((left, top))
-        results = []
-        for start in range(0, len(crops), config.slice_batch):
-            batch = crops[start : start + config.slice_batch]
-            results += ssd.detect_many(batch, min_score=config.zoom_score)
+        results = ssd.detect_many(crops, min_score=config.zoom_score, batch_size=config.slice_batch)
         still, seen = [], []
         for k, (result, (left, top)) in enumerate(zip(results, corners, strict=True)):
             people = result.with_label("person").shifted(left, top)
@@ -117,7 +114,7 @@ def zoom_check(image: np.ndarray, candidates: Detections, config: EngineConfig) 
             match = box_iou(people.xyxy, candidates.xyxy[alive[k] : alive[k] + 1])[:, 0]
             ok = match >= config.zoom_match_iou
             if first is not None:  # a closer look must find the same person as the first
-                ok &= box_iou(people.xyxy, first.xyxy[k : k + 1])[:, 0] >= config.zoom_agree_iou
+                ok &= box_iou(people.xyxy, first.xyxy[k : k + 1])[:, 0] >= config.zoom_repeat_iou
             if ok.any():
                 best = int(np.argmax(np.where(ok, people.score, -1)))
                 still.append(k)
@@ -165,11 +162,8 @@ def confirm_weak_heads(
         left, top = round((x1 + x2) / 2 - side / 2), round(y1 - head)
         crops.append(_cut(image, left, top, side))
         corners.append((left, top))
-    for start in range(0, len(crops), config.slice_batch):
-        looks = ssd.detect_many(
-            crops[start : start + config.slice_batch], min_score=config.zoom_score
-        )
-        for k, look in enumerate(looks, start):
-            found = look.with_label("person").shifted(*corners[k])
-            keep[todo[k]] = head_has_body(heads[todo[k] : todo[k] + 1], found)[0]
+    looks = ssd.detect_many(crops, min_score=config.zoom_score, batch_size=config.slice_batch)
+    for k, look in enumerate(looks):
+        found = look.with_label("person").shifted(*corners[k])
+        keep[todo[k]] = head_has_body(heads[todo[k] : todo[k] + 1], found)[0]
     return heads[keep]

@@ -120,3 +120,17 @@ def test_a_batch_gives_each_image_its_own_boxes_in_its_own_pixels(ssd):
     people = small_found.with_label("person")
     assert len(people) == 1 and people.xyxy[0][0] < 522  # the astronaut, not the cat
     assert np.abs(big_found.with_label("person").xyxy[0] - people.xyxy[0] * 2).max() < 12
+
+
+def test_a_bounded_batch_gives_the_same_boxes_in_the_same_order(ssd):
+    scene = street_scene()
+    images = [scene, np.full((200, 200, 3), 128, np.uint8), cv2.flip(scene, 1)] * 2
+
+    whole = ssd.detect_many(images, min_score=0.3)
+    chunked = ssd.detect_many(images, min_score=0.3, batch_size=4)
+
+    assert len(chunked) == len(images)
+    for a, b in zip(whole, chunked, strict=True):
+        assert list(a.label) == list(b.label)
+        np.testing.assert_allclose(a.xyxy, b.xyxy, atol=0.01)
+    assert len(chunked[0]) >= 1 and len(chunked[1]) == 0

@@ -42,8 +42,19 @@ class SsdCocoDetector(Detector):
     def __call__(self, image: np.ndarray, *, min_score: float = 0.1) -> Detections:
         return self.detect_many([image], min_score=min_score)[0]
 
-    def detect_many(self, images: list[np.ndarray], *, min_score: float = 0.1) -> list[Detections]:
-        """Detections for each image, in that image's pixels (one forward pass)."""
+    def detect_many(
+        self, images: list[np.ndarray], *, min_score: float = 0.1, batch_size: int = 0
+    ) -> list[Detections]:
+        """Detections for each image, in that image's pixels: one forward pass, or one per
+        ``batch_size`` images (a bounded batch keeps memory flat for hundreds of crops)."""
+        if batch_size and len(images) > batch_size:
+            return [
+                found
+                for start in range(0, len(images), batch_size)
+                for found in self.detect_many(
+                    images[start : start + batch_size], min_score=min_score
+                )
+            ]
         if not images:
             return []
         resized = np.stack([cv2.resize(image, INPUT_WH) for image in images])
