@@ -102,6 +102,15 @@ class PeopleDataset:
         self.rng = random.Random(seed)
 
     def __getitem__(self, index: int):
+        canvas, boxes, labels, ignore_boxes = self.sample(index)
+        targets = make_targets(
+            boxes, labels, ignore_boxes, (True,) * len(CLASSES), self.size, self.size_region
+        )
+        return np.ascontiguousarray(canvas.transpose(2, 0, 1)), targets  # uint8 CHW
+
+    def sample(self, index: int):
+        """An augmented crop (uint8 HWC) with its boxes, labels and ignore boxes
+        (x1, y1, x2, y2, class): neither positive nor negative there."""
         rng = self.rng
         size = self.size
         if self.augment and rng.random() < self.mosaic_probability:
@@ -121,11 +130,7 @@ class PeopleDataset:
         ignore_boxes = np.concatenate(
             [ignore_boxes, np.concatenate([boxes[tiny], labels[tiny, None]], 1)]
         )
-        boxes, labels = boxes[~tiny], labels[~tiny]
-        targets = make_targets(
-            boxes, labels, ignore_boxes, (True,) * len(CLASSES), size, self.size_region
-        )
-        return np.ascontiguousarray(canvas.transpose(2, 0, 1)), targets  # uint8 CHW
+        return canvas, boxes[~tiny], labels[~tiny], ignore_boxes
 
     def _single(self, index: int):
         """One photo, scaled from half the crop to twice it, at a random offset (cropped)."""
