@@ -19,8 +19,8 @@ model's own TF training pipeline:
   (``ssd.py``'s coder) of the positives; both per positive;
 - the vehicle scores, which the engine uses to find plates and which these
   photos do not label, are held to what the original network gives on the same
-  crop (sigmoid cross-entropy to its scores), and so is the person score where
-  persons are not labelled.
+  crop (sigmoid cross-entropy to its scores), and so is the person score on
+  the anchors neither positive nor negative (unlabelled persons, IoU 0.4-0.5).
 
 Checkpoints every ``--checkpoint-steps`` and resumes like ``training.train``;
 at the end writes ``ssd_coco.onnx`` with the engine's input and outputs
