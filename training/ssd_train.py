@@ -30,11 +30,7 @@ at the end writes ``ssd_coco.onnx`` with the engine's input and outputs
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
-import random
-import time
 from pathlib import Path
 
 import cv2
@@ -43,10 +39,10 @@ import onnx
 import torch
 import torch.nn.functional as F
 
-from training.data import PeopleDataset, load_items
+from training.data import PeopleDataset
 from training.ssd_onnx import weights_as_float16
 from training.ssd_torch import OnnxSSD, export_onnx
-from training.train import DEFAULT_DATA, _worker_init, default_workers, learning_rate, pick_device
+from training.train import DEFAULT_DATA, make_loader, resume_run, run_steps, setup_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SSD_FILE = ROOT / "anonymizer" / "engine" / "weights" / "ssd_coco.onnx"
@@ -153,15 +149,7 @@ def losses(encodings, logits, teacher_logits, people, ignored, anchors, min_nega
 
 
 def train(args) -> Path:
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    device = pick_device(args.device)
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    items = load_items([Path(p) for p in args.data])
-    if args.limit:
-        items = random.Random(args.seed).sample(items, min(args.limit, len(items)))
+    out, device, items = setup_run(args)
     dataset = SsdCrops(
         items,
         args.size,
@@ -178,97 +166,41 @@ def train(args) -> Path:
     total_steps = args.max_steps or math.ceil(len(dataset) / args.batch) * args.epochs
     step, last = 0, out / "last.pt"
     if args.resume and last.exists():
-        state = torch.load(last, map_location=device)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        step, total_steps = state["step"], state["total_steps"]
-        random.seed(args.seed + step)
-        dataset.reseed(args.seed + step)
+        step, total_steps = resume_run(last, model, optimizer, dataset, device, args, total_steps)
         print(f"resumed at step {step} of {total_steps}", flush=True)
     elif args.init:
         model.load_state_dict(torch.load(args.init, map_location=device)["model"])
         print(f"initialised from {args.init}", flush=True)
-
-    def checkpoint():
-        tmp = out / "last.pt.tmp"
-        torch.save(
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "step": step,
-                "total_steps": total_steps,
-                "args": vars(args),
-            },
-            tmp,
-        )
-        os.replace(tmp, last)
-
-    workers = args.workers if args.workers >= 0 else default_workers(device)
-    loader = torch.utils.data.DataLoader(
-        dataset,
-        batch_size=args.batch,
-        shuffle=True,
-        num_workers=workers,
-        collate_fn=collate,
-        drop_last=len(dataset) >= args.batch,
-        persistent_workers=workers > 0,
-        worker_init_fn=_worker_init,
-    )
+    loader, workers = make_loader(dataset, args, device, collate)
     print(f"device {device}, {workers} data workers, {total_steps} steps", flush=True)
-    model.train()
-    first_step, start, seen = step, time.perf_counter(), 0
-    log = (out / "log.jsonl").open("a")
-    while step < total_steps:
-        for images, people, ignored in loader:
-            blob = images.to(device).float() * (2 / 255) - 1
-            people = [p.to(device) for p in people]
-            ignored = [g.to(device) for g in ignored]
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, total_steps, args.lr)
-            with torch.no_grad():
-                _, teacher_logits, _ = teacher(blob)
-            encodings, logits, _ = model(blob)
-            parts = losses(
-                encodings[:, :, 0],
-                logits,
-                teacher_logits,
-                people,
-                ignored,
-                anchors,
-                args.min_negatives,
-            )
-            loss = parts["person"] + parts["box"] + args.hold_weight * parts["hold"]
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-            optimizer.step()
-            step += 1
-            seen += len(images)
-            if args.minutes and step - first_step == 10:
-                warm = time.perf_counter()
-            if args.minutes and step - first_step == 40:
-                per_step = (time.perf_counter() - warm) / 30
-                left = args.minutes * 60 - (time.perf_counter() - start)
-                total_steps = max(step + 1, min(total_steps, step + int(left / per_step)))
-                print(f"{total_steps} steps fit in {args.minutes} minutes", flush=True)
-            if step % 10 == 0 or step == total_steps:
-                record = {
-                    "step": step,
-                    "loss": round(loss.item(), 4),
-                    "images_per_s": round(seen / (time.perf_counter() - start), 2),
-                }
-                record.update({k: round(v.item(), 4) for k, v in parts.items()})
-                print(json.dumps(record), flush=True)
-                log.write(json.dumps(record) + "\n")
-                log.flush()
-            if step % args.checkpoint_steps == 0:
-                checkpoint()
-            if step >= total_steps or (args.stop_after and step - first_step >= args.stop_after):
-                break
-        checkpoint()
-        if args.stop_after and step - first_step >= args.stop_after and step < total_steps:
-            print(f"stopped at step {step} of {total_steps}; go on with --resume", flush=True)
-            return last
+
+    def compute_loss(batch):
+        images, people, ignored = batch
+        blob = images.to(device).float() * (2 / 255) - 1
+        people = [p.to(device) for p in people]
+        ignored = [g.to(device) for g in ignored]
+        with torch.no_grad():
+            _, teacher_logits, _ = teacher(blob)
+        encodings, logits, _ = model(blob)
+        parts = losses(
+            encodings[:, :, 0], logits, teacher_logits, people, ignored, anchors, args.min_negatives
+        )
+        return parts["person"] + parts["box"] + args.hold_weight * parts["hold"], parts
+
+    step = run_steps(
+        args,
+        out,
+        model,
+        optimizer,
+        loader,
+        step,
+        total_steps,
+        compute_loss,
+        warm_steps=10,
+        timed_steps=30,
+    )
+    if step is None:
+        return last
     model.eval()
     full = export_onnx(model.cpu(), out / "ssd_coco.float32.onnx")
     half = onnx.load(str(full))

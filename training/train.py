@@ -99,7 +99,8 @@ def _worker_init(worker_id: int) -> None:
     info.dataset.reseed(info.seed)  # differs per worker and per epoch start
 
 
-def train(args) -> Path:
+def setup_run(args) -> tuple[Path, torch.device, list]:
+    """The run's folder, device, seeds and training items (``--limit`` of them)."""
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     device = pick_device(args.device)
@@ -109,6 +110,110 @@ def train(args) -> Path:
     items = load_items([Path(p) for p in args.data])
     if args.limit:
         items = random.Random(args.seed).sample(items, min(args.limit, len(items)))
+    return out, device, items
+
+
+def resume_run(last: Path, model, optimizer, dataset, device, args, total_steps: int):
+    """Weights, optimizer state and position of ``last.pt``; its step and total steps."""
+    state = torch.load(last, map_location=device)
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    step = state["step"]
+    random.seed(args.seed + step)
+    dataset.reseed(args.seed + step)
+    return step, state.get("total_steps", total_steps)
+
+
+def make_loader(dataset, args, device: torch.device, collate_fn):
+    workers = args.workers if args.workers >= 0 else default_workers(device)
+    loader = torch.utils.data.DataLoader(
+        dataset,
+        batch_size=args.batch,
+        shuffle=True,
+        num_workers=workers,
+        collate_fn=collate_fn,
+        drop_last=len(dataset) >= args.batch,
+        persistent_workers=workers > 0,
+        pin_memory=device.type == "cuda",
+        worker_init_fn=_worker_init,
+    )
+    return loader, workers
+
+
+def run_steps(
+    args,
+    out: Path,
+    model,
+    optimizer,
+    loader,
+    step: int,
+    total_steps: int,
+    compute_loss,
+    *,
+    warm_steps: int = 20,
+    timed_steps: int = 80,
+) -> int | None:
+    """The loop both trainers share: learning-rate schedule, update (gradients clipped
+    at 10), a log line every 10 steps, ``last.pt`` every ``--checkpoint-steps`` and at
+    each epoch's end (written atomically: a run killed while saving keeps the previous
+    one), ``--minutes`` and ``--stop-after``. ``compute_loss(batch)`` gives the loss and
+    its parts. Returns the last step, or None when ``--stop-after`` ended the run early.
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
+
+    def checkpoint():
+        tmp = out / "last.pt.tmp"
+        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
+        state.update(step=step, total_steps=total_steps, args=vars(args))
+        torch.save(state, tmp)
+        os.replace(tmp, out / "last.pt")
+
+    model.train()
+    first_step = step
+    log = (out / "log.jsonl").open("a")
+    start, seen = time.perf_counter(), 0
+    while step < total_steps:
+        for batch in loader:
+            for group in optimizer.param_groups:
+                group["lr"] = learning_rate(step, total_steps, args.lr)
+            loss, parts = compute_loss(batch)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 10.0)
+            optimizer.step()
+            step += 1
+            seen += len(batch[0])
+            if args.minutes and step - first_step == warm_steps:
+                warm = time.perf_counter()  # loaders started: time from here
+            if args.minutes and step - first_step == warm_steps + timed_steps:
+                # Fit the run to a time budget: the schedule's length follows the measured speed.
+                per_step = (time.perf_counter() - warm) / timed_steps
+                left = args.minutes * 60 - (time.perf_counter() - start)
+                total_steps = max(step + 1, min(total_steps, step + int(left / per_step)))
+                print(f"{total_steps} steps fit in {args.minutes} minutes", flush=True)
+            if step % 10 == 0 or step == total_steps:
+                record = {
+                    "step": step,
+                    "loss": round(loss.item(), 4),
+                    "images_per_s": round(seen / (time.perf_counter() - start), 2),
+                }
+                record.update({k: round(v.item(), 4) for k, v in parts.items()})
+                print(json.dumps(record), flush=True)
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+            if step % args.checkpoint_steps == 0:
+                checkpoint()
+            if step >= total_steps or (args.stop_after and step - first_step >= args.stop_after):
+                break
+        checkpoint()
+        if args.stop_after and step - first_step >= args.stop_after and step < total_steps:
+            print(f"stopped at step {step} of {total_steps}; go on with --resume", flush=True)
+            return None
+    return step
+
+
+def train(args) -> Path:
+    out, device, items = setup_run(args)
     dataset = PeopleDataset(
         items,
         args.size,
@@ -128,13 +233,7 @@ def train(args) -> Path:
     total_steps = args.max_steps or steps_per_epoch * args.epochs
     step, last = 0, out / "last.pt"
     if args.resume and last.exists():
-        state = torch.load(last, map_location=device)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        step = state["step"]
-        total_steps = state.get("total_steps", total_steps)
-        random.seed(args.seed + step)
-        dataset.reseed(args.seed + step)
+        step, total_steps = resume_run(last, model, optimizer, dataset, device, args, total_steps)
         print(f"resumed at step {step} of {total_steps}", flush=True)
     elif args.init:
         model.load_state_dict(torch.load(args.init, map_location=device)["model"])
@@ -143,79 +242,19 @@ def train(args) -> Path:
         copied = load_centerface(model, args.centerface or centerface_path())
         print(f"initialised from CenterFace: {copied}")
         model.to(device)
-
-    def checkpoint():
-        tmp = out / "last.pt.tmp"
-        torch.save(
-            {
-                "model": model.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "step": step,
-                "total_steps": total_steps,
-                "args": vars(args),
-            },
-            tmp,
-        )
-        os.replace(tmp, last)  # a run killed while saving keeps the previous checkpoint
-
-    workers = args.workers if args.workers >= 0 else default_workers(device)
-    loader = torch.utils.data.DataLoader(
-        dataset,
-        batch_size=args.batch,
-        shuffle=True,
-        num_workers=workers,
-        collate_fn=collate,
-        drop_last=len(dataset) >= args.batch,
-        persistent_workers=workers > 0,
-        pin_memory=device.type == "cuda",
-        worker_init_fn=_worker_init,
-    )
+    loader, workers = make_loader(dataset, args, device, collate)
     print(f"device {device}, {workers} data workers, {total_steps} steps", flush=True)
-    model.train()
-    first_step = step
-    log = (out / "log.jsonl").open("a")
-    start, seen = time.perf_counter(), 0
-    while step < total_steps:
-        for images, targets in loader:
-            images = images.to(device, non_blocking=True).float()
-            targets = {k: v.to(device, non_blocking=True) for k, v in targets.items()}
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate(step, total_steps, args.lr)
-            parts = losses(model(images), targets)
-            loss = parts["heatmap"] + args.size_weight * parts["size"] + parts["offset"]
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(trainable, 10.0)
-            optimizer.step()
-            step += 1
-            seen += len(images)
-            if args.minutes and step - first_step == 20:
-                warm = time.perf_counter()  # loaders started: time from here
-            if args.minutes and step - first_step == 100:
-                # Fit the run to a time budget: the schedule's length follows the measured speed.
-                per_step = (time.perf_counter() - warm) / 80
-                left = args.minutes * 60 - (time.perf_counter() - start)
-                total_steps = max(step + 1, min(total_steps, step + int(left / per_step)))
-                print(f"{total_steps} steps fit in {args.minutes} minutes", flush=True)
-            if step % 10 == 0 or step == total_steps:
-                rate = seen / (time.perf_counter() - start)
-                record = {
-                    "step": step,
-                    "loss": round(loss.item(), 4),
-                    "images_per_s": round(rate, 2),
-                }
-                record.update({k: round(v.item(), 4) for k, v in parts.items()})
-                print(json.dumps(record), flush=True)
-                log.write(json.dumps(record) + "\n")
-                log.flush()
-            if step % args.checkpoint_steps == 0:
-                checkpoint()
-            if step >= total_steps or (args.stop_after and step - first_step >= args.stop_after):
-                break
-        checkpoint()
-        if args.stop_after and step - first_step >= args.stop_after and step < total_steps:
-            print(f"stopped at step {step} of {total_steps}; go on with --resume", flush=True)
-            return out / "last.pt"
+
+    def compute_loss(batch):
+        images, targets = batch
+        images = images.to(device, non_blocking=True).float()
+        targets = {k: v.to(device, non_blocking=True) for k, v in targets.items()}
+        parts = losses(model(images), targets)
+        return parts["heatmap"] + args.size_weight * parts["size"] + parts["offset"], parts
+
+    step = run_steps(args, out, model, optimizer, loader, step, total_steps, compute_loss)
+    if step is None:
+        return last
     model.eval()
     torch.save({"model": model.state_dict(), "step": step, "args": vars(args)}, out / "model.pt")
     onnx_path = export_onnx(model.cpu(), out / "people_net.onnx")
