@@ -39,17 +39,16 @@ import onnx
 import torch
 import torch.nn.functional as F
 
+from anonymizer.engine.backends.ssd import BOX_SCALE, INPUT_WH, WEIGHTS  # the engine's own
+from anonymizer.engine.models import package_file
 from training.data import PeopleDataset
 from training.ssd_onnx import weights_as_float16
 from training.ssd_torch import OnnxSSD, export_onnx
 from training.train import DEFAULT_DATA, make_loader, resume_run, run_steps, setup_run
 
-ROOT = Path(__file__).resolve().parents[1]
-SSD_FILE = ROOT / "anonymizer" / "engine" / "weights" / "ssd_coco.onnx"
-INPUT = 300
+SSD_FILE = package_file("anonymizer", WEIGHTS)
 PERSON = 1  # class_logits column (training/ssd_onnx.py KEEP_CLASSES)
 VEHICLES = slice(2, 6)
-BOX_SCALE = (10.0, 10.0, 5.0, 5.0)  # ty, tx, th, tw (anonymizer/engine/backends/ssd.py)
 POSITIVE_IOU, NEGATIVE_IOU = 0.5, 0.4
 
 
@@ -59,7 +58,7 @@ class SsdCrops(PeopleDataset):
 
     def __getitem__(self, index: int):
         canvas, boxes, labels, ignore = self.sample(index)
-        image = cv2.resize(canvas, (INPUT, INPUT), interpolation=cv2.INTER_AREA)
+        image = cv2.resize(canvas, INPUT_WH, interpolation=cv2.INTER_AREA)
         people = boxes[labels == 0][:, [1, 0, 3, 2]] / self.size
         ignored = ignore[ignore[:, 4] == 0][:, [1, 0, 3, 2]] / self.size
         return image, people.astype(np.float32), ignored.astype(np.float32)
@@ -82,7 +81,7 @@ def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 def encode(boxes: torch.Tensor, anchors: torch.Tensor) -> torch.Tensor:
     """Box codes of ``boxes`` against their anchors (both (A, 4)), as the network predicts them."""
-    scale = torch.tensor(BOX_SCALE, dtype=boxes.dtype, device=boxes.device)
+    scale = torch.as_tensor(BOX_SCALE, dtype=boxes.dtype, device=boxes.device)
     anchor_yx = (anchors[:, :2] + anchors[:, 2:]) / 2
     anchor_hw = anchors[:, 2:] - anchors[:, :2]
     yx = (boxes[:, :2] + boxes[:, 2:]) / 2
