@@ -172,6 +172,29 @@ def run_steps(
     first_step = step
     log = (out / "log.jsonl").open("a")
     start, seen = time.perf_counter(), 0
+    warm, most_steps = None, total_steps
+
+    def fit_to_time(budget: float, total: int) -> int:
+        """The schedule's length for a time budget (``--minutes``): from the speed measured
+        after ``warm_steps`` (loaders started), first after ``timed_steps`` more, then
+        again every 10 steps, since the speed can change (other work on the cores); and
+        the run ends, exporting as usual, once the budget is spent."""
+        nonlocal warm
+        done = step - first_step
+        now = time.perf_counter()
+        if now - start >= budget:
+            print(f"the {args.minutes}-minute budget is spent at step {step}", flush=True)
+            return step
+        if done == warm_steps:
+            warm = now
+        if done < warm_steps + timed_steps or (done > warm_steps + timed_steps and done % 10):
+            return total
+        per_step = (now - warm) / (done - warm_steps)
+        fitted = max(step + 1, min(most_steps, step + int((budget - (now - start)) / per_step)))
+        if done == warm_steps + timed_steps:
+            print(f"{fitted} steps fit in {args.minutes} minutes", flush=True)
+        return fitted
+
     while step < total_steps:
         for batch in loader:
             for group in optimizer.param_groups:
@@ -183,14 +206,8 @@ def run_steps(
             optimizer.step()
             step += 1
             seen += len(batch[0])
-            if args.minutes and step - first_step == warm_steps:
-                warm = time.perf_counter()  # loaders started: time from here
-            if args.minutes and step - first_step == warm_steps + timed_steps:
-                # Fit the run to a time budget: the schedule's length follows the measured speed.
-                per_step = (time.perf_counter() - warm) / timed_steps
-                left = args.minutes * 60 - (time.perf_counter() - start)
-                total_steps = max(step + 1, min(total_steps, step + int(left / per_step)))
-                print(f"{total_steps} steps fit in {args.minutes} minutes", flush=True)
+            if args.minutes:
+                total_steps = fit_to_time(args.minutes * 60, total_steps)
             if step % 10 == 0 or step == total_steps:
                 record = {
                     "step": step,
