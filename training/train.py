@@ -172,24 +172,25 @@ def run_steps(
     first_step = step
     log = (out / "log.jsonl").open("a")
     start, seen = time.perf_counter(), 0
-    warm, most_steps = None, total_steps
+    marks, most_steps = [], total_steps  # (steps done, time) since the loaders started
 
     def fit_to_time(budget: float, total: int) -> int:
         """The schedule's length for a time budget (``--minutes``): from the speed measured
-        after ``warm_steps`` (loaders started), first after ``timed_steps`` more, then
-        again every 10 steps, since the speed can change (other work on the cores); and
-        the run ends, exporting as usual, once the budget is spent."""
-        nonlocal warm
+        after ``warm_steps`` (loaders started), first over ``timed_steps`` more, then
+        again every 10 steps over about the last ``timed_steps``, since the speed can
+        change (other work on the cores); and the run ends, exporting as usual, once the
+        budget is spent."""
         done = step - first_step
         now = time.perf_counter()
         if now - start >= budget:
             print(f"the {args.minutes}-minute budget is spent at step {step}", flush=True)
             return step
-        if done == warm_steps:
-            warm = now
+        if done == warm_steps or (done > warm_steps and done % 10 == 0):
+            marks.append((done, now))
         if done < warm_steps + timed_steps or (done > warm_steps + timed_steps and done % 10):
             return total
-        per_step = (now - warm) / (done - warm_steps)
+        since, then = next(m for m in marks if m[0] >= done - max(timed_steps, 10))
+        per_step = (now - then) / (done - since)
         fitted = max(step + 1, min(most_steps, step + int((budget - (now - start)) / per_step)))
         if done == warm_steps + timed_steps:
             print(f"{fitted} steps fit in {args.minutes} minutes", flush=True)
