@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations-check clean train train-smoke ssd-onnx train-ssd
+.PHONY: install run test lint format migrations-check clean train train-smoke ssd-onnx train-ssd gpu-pack
 
 $(STAMP): pyproject.toml requirements-models.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -77,3 +77,14 @@ ssd-onnx: install
 # resumable like `make train`; the result is left in var/training/ssd for evaluation.
 train-ssd: install
 	$(BIN)/python -m training.ssd_train --out var/training/ssd --resume --minutes 50
+
+# The training data, small enough to travel with the repository to a lent GPU machine
+# (64 MiB in all): the CSS photos and the teacher's Hard Hat Workers boxes as WebP in
+# .gpu/data (ignored by git; name it in the run's carry), with CenterFace's start for
+# train.py --init. See training/README.md, "On a GPU machine".
+GPU_BUDGET_MB ?= 46
+gpu-pack: install
+	test -f var/training/teacher_hhw/annotations.json || $(BIN)/python -m training.teacher \
+		../shared/train/hard_hat_workers_train var/training/teacher_hhw
+	$(BIN)/python -m training.pack .gpu/data --budget-mb $(GPU_BUDGET_MB) --centerface-init \
+		../shared/train/construction_site_safety_css_train var/training/teacher_hhw
