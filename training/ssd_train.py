@@ -44,7 +44,14 @@ from anonymizer.engine.models import package_file
 from training.data import PeopleDataset
 from training.ssd_onnx import weights_as_float16
 from training.ssd_torch import OnnxSSD, export_onnx
-from training.train import DEFAULT_DATA, make_loader, resume_run, run_steps, setup_run
+from training.train import (
+    DEFAULT_DATA,
+    make_dataset,
+    make_loader,
+    resume_run,
+    run_steps,
+    setup_run,
+)
 
 SSD_FILE = package_file("anonymizer", WEIGHTS)
 PERSON = 1  # class_logits column (training/ssd_onnx.py KEEP_CLASSES)
@@ -149,13 +156,7 @@ def losses(encodings, logits, teacher_logits, people, ignored, anchors, min_nega
 
 def train(args) -> Path:
     out, device, items = setup_run(args)
-    dataset = SsdCrops(
-        items,
-        args.size,
-        seed=args.seed,
-        paste_probability=args.paste,
-        mosaic_probability=args.mosaic,
-    )
+    dataset = make_dataset(SsdCrops, items, args)
     model = OnnxSSD(args.ssd).to(device)
     teacher = OnnxSSD(args.ssd).to(device).eval()
     for parameter in teacher.parameters():

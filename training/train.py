@@ -113,6 +113,19 @@ def setup_run(args) -> tuple[Path, torch.device, list]:
     return out, device, items
 
 
+def make_dataset(kind: type[PeopleDataset], items: list, args, **extra) -> PeopleDataset:
+    """The augmented crops both trainers draw (``--size``, ``--seed``, ``--paste``,
+    ``--mosaic``), as ``kind``: ``PeopleDataset`` or a subclass of it."""
+    return kind(
+        items,
+        args.size,
+        seed=args.seed,
+        paste_probability=args.paste,
+        mosaic_probability=args.mosaic,
+        **extra,
+    )
+
+
 def resume_run(last: Path, model, optimizer, dataset, device, args, total_steps: int):
     """Weights, optimizer state and position of ``last.pt``; its step and total steps."""
     state = torch.load(last, map_location=device)
@@ -232,14 +245,7 @@ def run_steps(
 
 def train(args) -> Path:
     out, device, items = setup_run(args)
-    dataset = PeopleDataset(
-        items,
-        args.size,
-        seed=args.seed,
-        paste_probability=args.paste,
-        mosaic_probability=args.mosaic,
-        size_region=args.size_region,
-    )
+    dataset = make_dataset(PeopleDataset, items, args, size_region=args.size_region)
     model = PeopleNet().to(device)
     torch.backends.cudnn.benchmark = True  # fixed input size
     if args.freeze_backbone:  # fine-tune the neck and heads only
