@@ -30,7 +30,6 @@ at the end writes ``ssd_coco.onnx`` with the engine's input and outputs
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 
 import cv2
@@ -48,9 +47,9 @@ from training.train import (
     DEFAULT_DATA,
     make_dataset,
     make_loader,
-    resume_run,
     run_steps,
     setup_run,
+    start_run,
 )
 
 SSD_FILE = package_file("anonymizer", WEIGHTS)
@@ -163,14 +162,7 @@ def train(args) -> Path:
         parameter.requires_grad_(False)
     anchors = model.anchors().to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    total_steps = args.max_steps or math.ceil(len(dataset) / args.batch) * args.epochs
-    step, last = 0, out / "last.pt"
-    if args.resume and last.exists():
-        step, total_steps = resume_run(last, model, optimizer, dataset, device, args, total_steps)
-        print(f"resumed at step {step} of {total_steps}", flush=True)
-    elif args.init:
-        model.load_state_dict(torch.load(args.init, map_location=device)["model"])
-        print(f"initialised from {args.init}", flush=True)
+    step, total_steps, _ = start_run(out, model, optimizer, dataset, device, args)
     loader, workers = make_loader(dataset, args, device, collate)
     print(f"device {device}, {workers} data workers, {total_steps} steps", flush=True)
 
@@ -200,7 +192,7 @@ def train(args) -> Path:
         timed_steps=30,
     )
     if step is None:
-        return last
+        return out / "last.pt"
     model.eval()
     full = export_onnx(model.cpu(), out / "ssd_coco.float32.onnx")
     half = onnx.load(str(full))

@@ -126,15 +126,31 @@ def make_dataset(kind: type[PeopleDataset], items: list, args, **extra) -> Peopl
     )
 
 
-def resume_run(last: Path, model, optimizer, dataset, device, args, total_steps: int):
-    """Weights, optimizer state and position of ``last.pt``; its step and total steps."""
-    state = torch.load(last, map_location=device)
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    step = state["step"]
-    random.seed(args.seed + step)
-    dataset.reseed(args.seed + step)
-    return step, state.get("total_steps", total_steps)
+def start_run(out: Path, model, optimizer, dataset, device, args) -> tuple[int, int, bool]:
+    """Where the run starts: its step, its total steps, and whether weights were loaded.
+
+    ``--resume`` with a ``last.pt`` restores its weights, optimizer state, position and
+    schedule; else ``--init`` loads a checkpoint's weights; else nothing is loaded
+    (the trainer starts from its own weights). The total is ``--max-steps``, or
+    ``--epochs`` passes over the dataset.
+    """
+    total_steps = args.max_steps or math.ceil(len(dataset) / args.batch) * args.epochs
+    last = out / "last.pt"
+    if args.resume and last.exists():
+        state = torch.load(last, map_location=device)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step = state["step"]
+        random.seed(args.seed + step)
+        dataset.reseed(args.seed + step)
+        total_steps = state.get("total_steps", total_steps)
+        print(f"resumed at step {step} of {total_steps}", flush=True)
+        return step, total_steps, True
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location=device)["model"])
+        print(f"initialised from {args.init}", flush=True)
+        return 0, total_steps, True
+    return 0, total_steps, False
 
 
 def make_loader(dataset, args, device: torch.device, collate_fn):
@@ -253,16 +269,8 @@ def train(args) -> Path:
             parameter.requires_grad_(False)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=1e-4)
-    steps_per_epoch = math.ceil(len(dataset) / args.batch)
-    total_steps = args.max_steps or steps_per_epoch * args.epochs
-    step, last = 0, out / "last.pt"
-    if args.resume and last.exists():
-        step, total_steps = resume_run(last, model, optimizer, dataset, device, args, total_steps)
-        print(f"resumed at step {step} of {total_steps}", flush=True)
-    elif args.init:
-        model.load_state_dict(torch.load(args.init, map_location=device)["model"])
-        print(f"initialised from {args.init}", flush=True)
-    else:
+    step, total_steps, loaded = start_run(out, model, optimizer, dataset, device, args)
+    if not loaded:
         copied = load_centerface(model, args.centerface or centerface_path())
         print(f"initialised from CenterFace: {copied}")
         model.to(device)
@@ -278,7 +286,7 @@ def train(args) -> Path:
 
     step = run_steps(args, out, model, optimizer, loader, step, total_steps, compute_loss)
     if step is None:
-        return last
+        return out / "last.pt"
     model.eval()
     torch.save({"model": model.state_dict(), "step": step, "args": vars(args)}, out / "model.pt")
     onnx_path = export_onnx(model.cpu(), out / "people_net.onnx")
