@@ -80,7 +80,7 @@ train-ssd: install
 
 # The training data, small enough to travel with the repository to a lent GPU machine
 # (64 MiB in all): the CSS photos and the teacher's Hard Hat Workers boxes as WebP in
-# .gpu/data (ignored by git; name it in the run's carry), with CenterFace's start for
+# .gpu/data (ignored by git: send it along), with CenterFace's start for
 # train.py --init. See training/README.md, "On a GPU machine".
 GPU_BUDGET_MB ?= 46
 gpu-pack: install

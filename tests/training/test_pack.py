@@ -114,3 +114,29 @@ def test_the_centerface_start_loads_as_train_init_and_matches_centerface(tmp_pat
     for got_map, want_map in zip(got, want, strict=True):  # heatmap, size, offset
         assert torch.allclose(got_map, want_map, rtol=1e-2, atol=2e-2)
     assert path.stat().st_size < 0.6 * 4 * sum(p.numel() for p in reference.parameters())
+
+
+def test_an_unreadable_photo_is_named_and_nothing_is_written(tmp_path):
+    site = photo_folder(tmp_path / "site", 3)
+    (site / "images" / "1.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training.pack",
+            str(tmp_path / "out"),
+            str(site),
+            "--budget-mb",
+            "5",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "cannot read" in result.stderr and "1.png" in result.stderr
+    assert not (tmp_path / "out").exists()
