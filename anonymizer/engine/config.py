@@ -125,6 +125,14 @@ class EngineConfig:
     plate_score: float = 0.5
     plate_long_side: int = 960
     plate_pad: float = 0.1
+    # A plate is small beside its vehicle: a 0.52 m plate on a car at least
+    # 1.5 m wide and 1.2 m tall. Text wider or taller than these shares of
+    # the vehicle box is lettering on a machine, or tyre and track tread, not a
+    # plate (engine 1.5). On plates_openalpr the largest plates found measure
+    # 0.42 of their vehicle's width and 0.21 of its height; on CSS's
+    # people-free photos the text found on excavator tracks measured 0.95.
+    plate_max_vehicle_width: float = 0.6
+    plate_max_vehicle_height: float = 0.35
 
     # --- Redaction ------------------------------------------------------------------
     mode: str = "mosaic"  # "mosaic" (then blur) or "solid"

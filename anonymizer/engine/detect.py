@@ -201,25 +201,37 @@ def _head_pass(
     return Detections.merge(found)
 
 
+def plate_sized(text: Detections, vehicle: np.ndarray, config: EngineConfig) -> Detections:
+    """The text boxes small enough beside ``vehicle`` (x1, y1, x2, y2) to be its plate
+    (``plate_max_vehicle_width``, ``plate_max_vehicle_height``)."""
+    width, height = vehicle[2] - vehicle[0], vehicle[3] - vehicle[1]
+    small = (text.widths <= config.plate_max_vehicle_width * width) & (
+        text.heights <= config.plate_max_vehicle_height * height
+    )
+    return text[small]
+
+
 def detect_plates(image: np.ndarray, vehicles: Detections, config: EngineConfig) -> Detections:
     """Plates inside each vehicle box.
 
     Only inside vehicles: on the whole photo the text detector also finds
-    signs and lettering on machines, which would blur parts of clean photos.
+    signs and lettering on machines, which would blur parts of clean photos;
+    and only text of a plate's size beside its vehicle (``plate_sized``).
     """
     if "plate_text" not in config.backends:
         return Detections.empty()
     plates = get_backend("plate_text")
     h, w = image.shape[:2]
     found = []
-    for x1, y1, x2, y2 in vehicles.padded(0.05).clipped(w, h).xyxy.astype(int):
+    for vehicle, (x1, y1, x2, y2) in zip(
+        vehicles.xyxy, vehicles.padded(0.05).clipped(w, h).xyxy.astype(int), strict=True
+    ):
         if x2 - x1 < 24 or y2 - y1 < 24:
             continue
         crop = image[y1:y2, x1:x2]
         long_side = int(min(config.plate_long_side, max(crop.shape[:2]) * 2))
-        found.append(
-            plates(crop, min_score=config.plate_score, input_long_side=long_side).shifted(x1, y1)
-        )
+        text = plates(crop, min_score=config.plate_score, input_long_side=long_side)
+        found.append(plate_sized(text, vehicle, config).shifted(x1, y1))
     return merge_overlapping(Detections.merge(found), config.merge_overlap).clipped(w, h)
 
 

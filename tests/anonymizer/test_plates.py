@@ -1,10 +1,14 @@
-"""Plates found as text: a drawn car's plate is boxed whole, a photo without text gets nothing."""
+"""Plates found as text: a drawn car's plate is boxed whole, a photo without text gets nothing,
+lettering across a machine is not a plate."""
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from anonymizer.engine.backends.plates import PlateTextDetector, _join_words
+from anonymizer.engine.boxes import Detections
+from anonymizer.engine.config import EngineConfig
+from anonymizer.engine.detect import detect_plates
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +127,36 @@ def test_words_on_one_line_are_joined_but_a_smaller_line_above_is_not():
 
     assert boxes.tolist() == [[100, 100, 225, 121], [120, 80, 200, 92]]
     assert scores.tolist() == pytest.approx([0.9, 0.6])
+
+
+def draw_machine_with_lettering():
+    """A yellow machine whose maker's name runs across most of its side, as on
+    excavators, and a plate-sized number plate below it. Returns the RGB array,
+    the machine's box and the plate's box."""
+    image = Image.new("RGB", (640, 480), (120, 130, 110))
+    draw = ImageDraw.Draw(image)
+    machine = (60, 100, 580, 420)
+    draw.rectangle(machine, fill=(225, 180, 40))
+    font = ImageFont.load_default(size=72)
+    draw.text((320, 200), "KOMATSU", fill=(20, 20, 20), font=font, anchor="mm")
+    small = ImageFont.load_default(size=22)
+    x1, y1, x2, y2 = draw.textbbox((320, 350), "AB 123 CD", font=small, anchor="mm")
+    plate = (x1 - 7, y1 - 6, x2 + 7, y2 + 6)
+    draw.rectangle(plate, fill=(245, 245, 245), outline=(20, 20, 20), width=2)
+    draw.text((320, 350), "AB 123 CD", fill=(10, 10, 10), font=small, anchor="mm")
+    return np.asarray(image), machine, plate
+
+
+def test_lettering_across_a_machine_is_not_a_plate_but_its_plate_is():
+    image, machine, plate = draw_machine_with_lettering()
+    vehicles = Detections.from_lists([machine], [0.9], "vehicle")
+    text = PlateTextDetector(threads=2)(image, input_long_side=960)
+    lettering = text.widths > 0.6 * (machine[2] - machine[0])
+    assert lettering.any()  # the text detector does read the lettering as a line
+
+    found = detect_plates(image, vehicles, EngineConfig())
+
+    assert covered_share(found.xyxy, plate, image.shape) >= 0.9
+    assert (found.widths <= 0.6 * (machine[2] - machine[0])).all()
+    wide_open = EngineConfig(plate_max_vehicle_width=1.5, plate_max_vehicle_height=1.5)
+    assert detect_plates(image, vehicles, wide_open).widths.max() > 0.6 * (machine[2] - machine[0])
