@@ -57,7 +57,7 @@ def load_items(folders: list[Path]) -> list[Item]:
     return items
 
 
-def _read_rgb(path: Path) -> np.ndarray:
+def read_rgb(path: Path) -> np.ndarray:
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None:
         raise OSError(f"cannot read {path}")
@@ -77,6 +77,8 @@ class PeopleDataset:
         paste_probability: float = 0.25,
         mosaic_probability: float = 0.0,
         size_region: float = 0.0,
+        focus: list[tuple[int, np.ndarray]] = (),
+        focus_probability: float = 0.0,
     ):
         if size % 32:
             raise ValueError("size must be a multiple of 32")
@@ -84,6 +86,10 @@ class PeopleDataset:
         self.paste_probability = paste_probability
         self.mosaic_probability = mosaic_probability
         self.size_region = size_region
+        # (item index, box): people drawn more often than their share, each in the crop
+        # (``load_focus``), e.g. the operators behind cab glass the detectors miss.
+        self.focus = list(focus)
+        self.focus_probability = focus_probability
         self.rng = random.Random(seed)
         # People to paste: CSS person boxes (exhaustive person labels) of a useful size.
         self.paste_sources = [
@@ -113,7 +119,9 @@ class PeopleDataset:
         (x1, y1, x2, y2, class): neither positive nor negative there."""
         rng = self.rng
         size = self.size
-        if self.augment and rng.random() < self.mosaic_probability:
+        if self.augment and self.focus and rng.random() < self.focus_probability:
+            canvas, boxes, labels, ignore_boxes = self._single(*rng.choice(self.focus))
+        elif self.augment and rng.random() < self.mosaic_probability:
             canvas, boxes, labels, ignore_boxes = self._mosaic(index)
         else:
             canvas, boxes, labels, ignore_boxes = self._single(index)
@@ -132,11 +140,13 @@ class PeopleDataset:
         )
         return canvas, boxes[~tiny], labels[~tiny], ignore_boxes
 
-    def _single(self, index: int):
-        """One photo, scaled from half the crop to twice it, at a random offset (cropped)."""
+    def _single(self, index: int, around: np.ndarray | None = None):
+        """One photo, scaled from half the crop to twice it, at a random offset (cropped);
+        with ``around`` (a box of the photo), at an offset that keeps that box in the crop
+        where it fits."""
         rng = self.rng
         item = self.items[index]
-        image = _read_rgb(item.path)
+        image = read_rgb(item.path)
         long_side = max(image.shape[:2])
         if self.augment:
             target = self.size * math.exp(rng.uniform(math.log(0.5), math.log(2.0)))
@@ -144,8 +154,13 @@ class PeopleDataset:
             target = self.size
         image, boxes = _resized(image, item.boxes, target / long_side)
         h, w = image.shape[:2]
-        ox = rng.randint(min(0, self.size - w), max(0, self.size - w))
-        oy = rng.randint(min(0, self.size - h), max(0, self.size - h))
+        x_range = [min(0, self.size - w), max(0, self.size - w)]
+        y_range = [min(0, self.size - h), max(0, self.size - h)]
+        if around is not None:
+            bx1, by1, bx2, by2 = (float(v) * target / long_side for v in around)
+            x_range = _inside(x_range, -bx1, self.size - bx2)
+            y_range = _inside(y_range, -by1, self.size - by2)
+        ox, oy = rng.randint(*x_range), rng.randint(*y_range)
         canvas = np.full((self.size, self.size, 3), 114, np.uint8)
         return (canvas, *_place(canvas, image, boxes, item, ox, oy, target / long_side))
 
@@ -160,7 +175,7 @@ class PeopleDataset:
         parts = []
         for quadrant, i in enumerate(indices):
             item = self.items[i]
-            image = _read_rgb(item.path)
+            image = read_rgb(item.path)
             scale = size * rng.uniform(0.2, 0.7) / max(image.shape[:2])
             image, boxes = _resized(image, item.boxes, scale)
             h, w = image.shape[:2]
@@ -177,7 +192,7 @@ class PeopleDataset:
         ignore = []
         for _ in range(rng.randint(1, 4)):
             item, i = rng.choice(self.paste_sources)
-            source = _read_rgb(item.path)
+            source = read_rgb(item.path)
             x1, y1, x2, y2 = (int(round(v)) for v in item.boxes[i])
             crop = source[max(0, y1) : y2, max(0, x1) : x2]
             if crop.size == 0:
@@ -231,6 +246,33 @@ class PeopleDataset:
             if ok:
                 out = cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1]
         return np.ascontiguousarray(out)
+
+
+def _inside(offsets: list[int], low: float, high: float) -> list[int]:
+    """The offsets of ``offsets`` (an inclusive range) from ``low`` to ``high`` (a box inside
+    the crop); the one nearest both when the box is larger than the crop."""
+    if high < low:
+        middle = round((low + high) / 2)
+        return [middle, middle]
+    first, last = max(offsets[0], math.ceil(low)), min(offsets[1], math.floor(high))
+    if first > last:  # the box fits the crop only where the photo leaves grey: allow it
+        first, last = math.ceil(low), math.floor(high)
+    return [first, last]
+
+
+def load_focus(path: Path, items: list[Item]) -> list[tuple[int, np.ndarray]]:
+    """The boxes of a focus file as (item index, box): a JSON list of ``{"file": path of
+    the photo, ending as an item's path does, extension aside, "box": [x1, y1, x2, y2]}``.
+    Raises ValueError for a file no item has."""
+    index = {item.path.with_suffix("").as_posix(): i for i, item in enumerate(items)}
+    focus = []
+    for entry in json.loads(Path(path).read_text()):
+        file = Path(entry["file"].lstrip("/")).with_suffix("").as_posix()
+        matches = [i for name, i in index.items() if name == file or name.endswith("/" + file)]
+        if len(matches) != 1:
+            raise ValueError(f"{path}: {entry['file']!r} matches {len(matches)} training photos")
+        focus.append((matches[0], np.array(entry["box"], np.float32)))
+    return focus
 
 
 def _resized(image: np.ndarray, boxes: np.ndarray, scale: float):

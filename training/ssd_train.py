@@ -45,6 +45,7 @@ from training.ssd_onnx import weights_as_float16
 from training.ssd_torch import OnnxSSD, export_onnx
 from training.train import (
     DEFAULT_DATA,
+    add_focus_arguments,
     make_dataset,
     make_loader,
     run_steps,
@@ -228,6 +229,7 @@ def main(argv=None):
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--minutes", type=float, default=0, help="fit the schedule to this time")
     parser.add_argument("--stop-after", type=int, default=0)
+    add_focus_arguments(parser)
     train(parser.parse_args(argv))
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from training.data import PeopleDataset, load_items
+from training.data import PeopleDataset, load_focus, load_items
 from training.model import PeopleNet, load_centerface
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,14 +115,31 @@ def setup_run(args) -> tuple[Path, torch.device, list]:
 
 def make_dataset(kind: type[PeopleDataset], items: list, args, **extra) -> PeopleDataset:
     """The augmented crops both trainers draw (``--size``, ``--seed``, ``--paste``,
-    ``--mosaic``), as ``kind``: ``PeopleDataset`` or a subclass of it."""
+    ``--mosaic``, ``--focus``, ``--focus-share``), as ``kind``: ``PeopleDataset`` or a
+    subclass of it."""
     return kind(
         items,
         args.size,
         seed=args.seed,
         paste_probability=args.paste,
         mosaic_probability=args.mosaic,
+        focus=load_focus(Path(args.focus), items) if args.focus else (),
+        focus_probability=args.focus_share,
         **extra,
+    )
+
+
+def add_focus_arguments(parser) -> None:
+    """``--focus`` and ``--focus-share``, the same for both trainers."""
+    parser.add_argument(
+        "--focus",
+        help="JSON list of {file, box}: people to draw more often (training/operators.py)",
+    )
+    parser.add_argument(
+        "--focus-share",
+        type=float,
+        default=0.1,
+        help="share of crops centred on a --focus box instead of a random photo",
     )
 
 
@@ -403,6 +420,7 @@ def main(argv=None):
         "--freeze-backbone", action="store_true", help="train the neck and heads only"
     )
     parser.add_argument("--quantize", action="store_true", help="also write an int8 ONNX file")
+    add_focus_arguments(parser)
     train(parser.parse_args(argv))
 
 

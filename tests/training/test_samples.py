@@ -3,13 +3,14 @@
 import itertools
 import json
 
+import cv2
 import numpy as np
 import pytest
 
 pytest.importorskip("torch", reason="training needs torch (the dev extra installs it)")
 
 from tests.training.test_train_smoke import drawn_site
-from training.data import Item, PeopleDataset, _place, load_items, make_targets
+from training.data import Item, PeopleDataset, _place, load_focus, load_items, make_targets
 from training.model import STRIDE
 from training.train import learning_rate
 
@@ -171,3 +172,63 @@ def test_size_region_gives_overlapping_cells_to_the_smaller_object():
     assert targets["size"][0, 40, 20] == pytest.approx(np.log(10))
     assert targets["size"][0, 27, 20] == pytest.approx(np.log(60))  # only the big one there
     assert targets["reg_mask"][0].sum() == 1  # one centre cell for the two
+
+
+def yard_with_one_worker(folder):
+    """Photo 0: one worker near the right edge of an empty yard; photos 1 to 3: the yard."""
+    (folder / "images").mkdir(parents=True)
+    entries = []
+    for i in range(4):
+        image = np.full((240, 320, 3), (120, 115, 105), np.uint8)
+        boxes = []
+        if i == 0:
+            image[150:230, 280:306] = (240, 120, 20)
+            boxes = [[280, 150, 306, 230, "person"]]
+        cv2.imwrite(str(folder / "images" / f"{i}.jpg"), image)
+        entries.append({"file": f"images/{i}.jpg", "width": 320, "height": 240, "boxes": boxes,
+                        "exhaustive": ["person", "head"]})  # fmt: skip
+    (folder / "annotations.json").write_text(json.dumps(entries))
+    return folder
+
+
+def test_focus_people_are_drawn_more_often_and_always_in_the_crop(tmp_path):
+    items = load_items([yard_with_one_worker(tmp_path / "yard")])
+    focus_file = tmp_path / "focus.json"
+    focus_file.write_text(json.dumps([{"file": "yard/images/0.webp", "box": [280, 150, 306, 230]}]))
+    focus = load_focus(focus_file, items)
+    assert [index for index, _ in focus] == [0]
+
+    def people_seen(dataset, draws=40):
+        return [len(dataset.sample(1)[1]) for _ in range(draws)]  # photo 1 has nobody
+
+    plain = PeopleDataset(items, 128, seed=3, paste_probability=0)
+    focused = PeopleDataset(
+        items, 128, seed=3, paste_probability=0, focus=focus, focus_probability=1.0
+    )
+    assert sum(people_seen(plain)) == 0
+    # Scaled from 0.5 to 2 times the crop, the photo is mostly cut away, yet the worker
+    # at its edge is in every crop, whole.
+    assert people_seen(focused) == [1] * 40
+    for _ in range(20):
+        _, boxes, _, _ = focused.sample(1)
+        width, height = boxes[0, 2] - boxes[0, 0], boxes[0, 3] - boxes[0, 1]
+        assert height / width == pytest.approx(80 / 26, rel=0.1)
+
+
+def test_a_focus_file_naming_no_training_photo_is_refused(tmp_path):
+    items = load_items([yard_with_one_worker(tmp_path / "yard")])
+    focus_file = tmp_path / "focus.json"
+    focus_file.write_text(json.dumps([{"file": "other/images/0.jpg", "box": [0, 0, 9, 9]}]))
+
+    with pytest.raises(ValueError, match=r"other/images/0\.jpg. matches 0"):
+        load_focus(focus_file, items)
+
+
+def test_operators_are_people_mostly_inside_a_machine():
+    from training.operators import inside_machines
+
+    machines = [[100, 100, 300, 260]]
+    people = [[150, 120, 180, 180], [90, 150, 130, 250], [400, 100, 430, 180]]
+
+    assert inside_machines(people, machines).tolist() == [True, False, False]
+    assert inside_machines(people, np.zeros((0, 4))).tolist() == [False] * 3
