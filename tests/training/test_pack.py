@@ -77,18 +77,18 @@ def test_a_tight_budget_lowers_the_quality_and_an_impossible_one_writes_nothing(
     tight = pack([site], tmp_path / "tight", budget)
 
     assert tight < roomy and folder_bytes(tmp_path / "tight") <= budget
-    command = [sys.executable, "-m", "training.pack", str(tmp_path / "none"), str(site)]
-    result = subprocess.run(
-        [*command, "--budget-mb", "0.001"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_pack(tmp_path / "none", site, "--budget-mb", "0.001")
     assert result.returncode == 1
     assert "over the budget of 0.0 MiB" in result.stderr and "quality 35" in result.stderr
     assert not (tmp_path / "none").exists()
+
+
+def run_pack(*args) -> subprocess.CompletedProcess:
+    """``python -m training.pack ARGS`` as a user runs it."""
+    command = [sys.executable, "-m", "training.pack", *map(str, args)]
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_folders_with_the_same_name_are_refused(tmp_path):
@@ -120,22 +120,7 @@ def test_an_unreadable_photo_is_named_and_nothing_is_written(tmp_path):
     site = photo_folder(tmp_path / "site", 3)
     (site / "images" / "1.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
 
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "training.pack",
-            str(tmp_path / "out"),
-            str(site),
-            "--budget-mb",
-            "5",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_pack(tmp_path / "out", site, "--budget-mb", "5")
 
     assert result.returncode == 1
     assert "cannot read" in result.stderr and "1.png" in result.stderr
