@@ -72,16 +72,17 @@ ssd-onnx: install
 	test -n "$(TF_PYTHON)" || { echo "set TF_PYTHON=/path/to/python-with-tensorflow"; exit 2; }
 	$(BIN)/python -m training.ssd_onnx --tf-python "$(TF_PYTHON)"
 
-# An experiment, not shipped yet: the engine's SSD fine-tuned on the same construction
-# photos, 15 % of the crops centred on the operators behind cab glass that
-# training/operators.py finds (training/ssd_train.py; MODEL_CARD.md, "Operators drawn more
-# often"). About 40 minutes on 2 cores, resumable like `make train`; the result is left
-# in var/training/ssd for evaluation.
+# The engine's SSD as shipped since engine 1.6 (anonymizer/engine/weights/ssd_site.onnx):
+# ssd_coco.onnx fine-tuned on the same construction photos, 15 % of the crops centred on
+# the operators behind cab glass that training/operators.py finds (training/ssd_train.py;
+# weights/SSD_COCO.md). About 7 + 50 minutes on 2 cores, resumable like `make train`.
 train-ssd: install
 	test -f var/training/operators.json || \
 		$(BIN)/python -m training.operators --out var/training/operators.json
 	$(BIN)/python -m training.ssd_train --out var/training/ssd --resume --max-steps 1160 \
 		--focus var/training/operators.json --focus-share 0.15
+	cp var/training/ssd/ssd_coco.onnx anonymizer/engine/weights/ssd_site.onnx
+	@echo "New SSD weights in anonymizer/engine/weights/; run the evaluation before committing them."
 
 # The training data, small enough to travel with the repository to a lent GPU machine
 # (64 MiB in all): the CSS photos and the teacher's Hard Hat Workers boxes as WebP in

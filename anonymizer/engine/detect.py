@@ -50,7 +50,7 @@ def detect_people_and_vehicles(image: np.ndarray, config: EngineConfig) -> Detec
     edge, are merged into their union. Weak person boxes both models agree
     on then get a closer look (``zoom.py``) when ``zoom_check`` is on.
     """
-    ssd = get_backend("ssd_coco")
+    ssd = get_backend(config.ssd_backend)
     h, w = image.shape[:2]
     zoom = zoom_applies(w, h, config)
     min_score = min(config.person_score, config.vehicle_score)

@@ -93,7 +93,7 @@ def _cut(image: np.ndarray, left: int, top: int, side: int) -> np.ndarray:
 
 def zoom_check(image: np.ndarray, candidates: Detections, config: EngineConfig) -> Detections:
     """The candidates SSD confirms as people at every zoom context, as person boxes."""
-    ssd = get_backend("ssd_coco")
+    ssd = get_backend(config.ssd_backend)
     h, w = image.shape[:2]
     alive = np.arange(len(candidates))
     first: Detections | None = None
@@ -154,7 +154,7 @@ def confirm_weak_heads(
     todo = np.nonzero(~keep)[0]
     if not len(todo):
         return heads[keep]
-    ssd = get_backend("ssd_coco")
+    ssd = get_backend(config.ssd_backend)
     crops, corners = [], []
     for x1, y1, x2, y2 in heads.xyxy[todo]:
         head = max(x2 - x1, y2 - y1)

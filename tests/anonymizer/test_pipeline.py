@@ -7,8 +7,9 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from anonymizer.engine import ENGINE_VERSION
-from anonymizer.engine.backends import BACKENDS, get_backend
+from anonymizer.engine import ENGINE_VERSION, detect, zoom
+from anonymizer.engine.backends import get_backend
+from anonymizer.engine.config import SSD_BACKENDS, EngineConfig
 from anonymizer.engine.models import ModelMissing, package_file
 from anonymizer.engine.pipeline import Engine
 
@@ -54,7 +55,8 @@ def test_the_result_records_timings_and_provenance(result):
     provenance = result.provenance
     assert provenance["engine_version"] == ENGINE_VERSION
     models = {m["backend"]: m for m in provenance["models"]}
-    assert set(models) == set(BACKENDS)
+    assert set(models) == set(Engine().config.backends)
+    assert Engine().config.ssd_backend in models  # the SSD weights every people pass used
     assert all(len(m["sha256"]) == 64 for m in models.values())
     assert provenance["config"]["person_score"] == Engine().config.person_score
 
@@ -89,3 +91,27 @@ def test_a_missing_model_file_gives_a_clear_error():
 
 def test_each_backend_is_loaded_once_per_process():
     assert get_backend("ssd_coco") is get_backend("ssd_coco")
+
+
+@pytest.mark.parametrize("ssd", ["ssd_coco", "ssd_site"])
+def test_every_people_pass_uses_the_ssd_the_config_lists(monkeypatch, astronaut_jpeg, ssd):
+    asked = []
+
+    def spy(name):
+        asked.append(name)
+        return get_backend(name)
+
+    for module in (detect, zoom):
+        monkeypatch.setattr(module, "get_backend", spy)
+    config = EngineConfig(backends=(ssd, "centerface", "people_net"))
+
+    result = Engine(config).anonymize(astronaut_jpeg)
+
+    assert ssd in asked and not set(asked) & (set(SSD_BACKENDS) - {ssd})
+    assert ssd in {m["backend"] for m in result.provenance["models"]}
+    assert len(result.detections.with_label("person")) == 1
+
+
+def test_a_config_with_two_ssds_is_refused():
+    with pytest.raises(ValueError, match="one SSD only"):
+        EngineConfig(backends=("ssd_coco", "ssd_site", "centerface"))

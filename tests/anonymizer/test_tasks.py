@@ -83,7 +83,7 @@ class TestAnonymizePhoto:
         assert run.outcome == AnonymizationRun.Outcome.SUCCEEDED
         assert run.source == AnonymizationRun.Source.ORIGINAL
         assert run.engine_version == run.provenance["engine_version"]
-        assert {m["backend"] for m in run.provenance["models"]} >= {"ssd_coco", "centerface"}
+        assert {m["backend"] for m in run.provenance["models"]} >= {"ssd_site", "centerface"}
         assert all(len(m["sha256"]) == 64 for m in run.provenance["models"])
         assert run.provenance["config"]["person_score"] > 0
         assert run.counts.get("person", 0) >= 1 and run.counts.get("face", 0) >= 1

@@ -13,6 +13,7 @@ from anonymizer.engine.backends.base import Detector
 
 BACKENDS = {
     "ssd_coco": "anonymizer.engine.backends.ssd.SsdCocoDetector",
+    "ssd_site": "anonymizer.engine.backends.ssd.SsdSiteDetector",
     "centerface": "anonymizer.engine.backends.centerface.CenterFaceDetector",
     "mediapipe_face": "anonymizer.engine.backends.mediapipe_face.MediaPipeFaceDetector",
     "plate_text": "anonymizer.engine.backends.plates.PlateTextDetector",

@@ -8,6 +8,8 @@ The file holds the network up to its raw outputs; normalising, box decoding
 and per-class NMS happen here, with the settings of the model's own
 post-processing (the ``DetectionOutput`` layer OpenCV's DNN module ran
 before): the same boxes, scores within a few thousandths, 4 to 5 times faster.
+``weights/ssd_site.onnx`` is the same network fine-tuned on construction
+photos (``SsdSiteDetector``, the engine's default since engine 1.6).
 The network sees 300x300 pixels, so the caller slices large photos;
 ``detect_many`` runs several slices as one batch."""
 
@@ -34,9 +36,10 @@ TOP_K = 100  # boxes per class before NMS, and per image after
 class SsdCocoDetector(Detector):
     name = "ssd_coco"
     model_name = "ssd_mobilenet_v2_coco_2018_03_29"
+    weights = WEIGHTS
 
     def __init__(self, threads: int | None = None):
-        self.model_path = package_file("anonymizer", WEIGHTS)
+        self.model_path = package_file("anonymizer", self.weights)
         self.session = onnx_session(self.model_path, threads)
 
     def __call__(self, image: np.ndarray, *, min_score: float = 0.1) -> Detections:
@@ -66,6 +69,16 @@ class SsdCocoDetector(Detector):
             _select(boxes[i], scores[i], min_score, *image.shape[1::-1])
             for i, image in enumerate(images)
         ]
+
+
+class SsdSiteDetector(SsdCocoDetector):
+    """The same network fine-tuned on construction photos by ``training/ssd_train.py``
+    (``make train-ssd``; ``weights/SSD_COCO.md``, "ssd_site.onnx"): the engine's SSD
+    since engine 1.6."""
+
+    name = "ssd_site"
+    model_name = "ssd_mobilenet_v2_coco_2018_03_29, fine-tuned on construction sites"
+    weights = "engine/weights/ssd_site.onnx"
 
 
 def _decode(encodings: np.ndarray, anchors: np.ndarray) -> np.ndarray:
