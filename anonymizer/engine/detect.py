@@ -224,7 +224,9 @@ def detect_plates(image: np.ndarray, vehicles: Detections, config: EngineConfig)
     h, w = image.shape[:2]
     found = []
     for vehicle, (x1, y1, x2, y2) in zip(
-        vehicles.xyxy, vehicles.padded(0.05).clipped(w, h).xyxy.astype(int), strict=True
+        vehicles.xyxy,
+        vehicles.padded(config.plate_vehicle_margin).clipped(w, h).xyxy.astype(int),
+        strict=True,
     ):
         if x2 - x1 < 24 or y2 - y1 < 24:
             continue

@@ -1,5 +1,5 @@
 """Plates found as text: a drawn car's plate is boxed whole, a photo without text gets nothing,
-lettering across a machine is not a plate."""
+lettering across a machine is not a plate, a plate at a vehicle box's edge is covered whole."""
 
 import numpy as np
 import pytest
@@ -160,3 +160,16 @@ def test_lettering_across_a_machine_is_not_a_plate_but_its_plate_is():
     assert (found.widths <= 0.6 * (machine[2] - machine[0])).all()
     wide_open = EngineConfig(plate_max_vehicle_width=1.5, plate_max_vehicle_height=1.5)
     assert detect_plates(image, vehicles, wide_open).widths.max() > 0.6 * (machine[2] - machine[0])
+
+
+def test_a_plate_at_the_edge_of_a_tight_vehicle_box_is_covered_whole():
+    image, plate = draw_car()
+    # A vehicle box drawn tighter than the car: it starts 50 px into the plate.
+    vehicles = Detections.from_lists([(plate[0] + 50, 120, 640, 400)], [0.9], "vehicle")
+
+    found = detect_plates(image, vehicles, EngineConfig())
+
+    assert covered_share(found.xyxy, plate, image.shape) >= 0.95
+    # With engine 1.5's margin the text search saw only part of the plate.
+    narrow = detect_plates(image, vehicles, EngineConfig(plate_vehicle_margin=0.05))
+    assert covered_share(narrow.xyxy, plate, image.shape) < 0.9
