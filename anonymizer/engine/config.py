@@ -183,5 +183,10 @@ class EngineConfig:
         pass always runs: with none listed, the original ``ssd_coco``)."""
         return next((name for name in self.backends if name in SSD_BACKENDS), "ssd_coco")
 
+    @property
+    def model_names(self) -> tuple[str, ...]:
+        """Every backend a photo may run: ``backends``, and the SSD even when unlisted."""
+        return tuple(dict.fromkeys((self.ssd_backend, *self.backends)))
+
     def as_dict(self) -> dict:
         return asdict(self)

@@ -53,7 +53,7 @@ class Engine:
 
     def load(self) -> Engine:
         """Load every backend now (a worker does this before its first photo)."""
-        for name in self.config.backends:
+        for name in self.config.model_names:
             get_backend(name)
         return self
 
@@ -61,7 +61,7 @@ class Engine:
         """Engine version, each model's name and weights SHA-256, and the thresholds."""
         return {
             "engine_version": ENGINE_VERSION,
-            "models": [get_backend(name).provenance() for name in self.config.backends],
+            "models": [get_backend(name).provenance() for name in self.config.model_names],
             "config": self.config.as_dict(),
         }
 

@@ -112,6 +112,13 @@ def test_every_people_pass_uses_the_ssd_the_config_lists(monkeypatch, astronaut_
     assert len(result.detections.with_label("person")) == 1
 
 
+def test_the_ssd_is_recorded_even_when_the_config_leaves_it_out(astronaut_jpeg):
+    result = Engine(EngineConfig(backends=("centerface",))).anonymize(astronaut_jpeg)
+
+    assert [m["backend"] for m in result.provenance["models"]] == ["ssd_coco", "centerface"]
+    assert len(result.detections.with_label("person")) == 1  # it did run
+
+
 def test_a_config_with_two_ssds_is_refused():
     with pytest.raises(ValueError, match="one SSD only"):
         EngineConfig(backends=("ssd_coco", "ssd_site", "centerface"))
