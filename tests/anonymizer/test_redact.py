@@ -102,6 +102,28 @@ def test_solid_mode_fills_the_region_with_one_colour():
     assert (out[60:140, 60:90] == config.solid_rgb).all()
 
 
+@pytest.mark.parametrize("mode", ["mosaic", "solid"])
+def test_only_the_masked_pixels_change(mode):
+    """A face's ellipse is redacted and the corners of its box are not: what a viewer sees
+    beside a blurred head is the photo as taken."""
+    from dataclasses import replace
+
+    config = replace(CONFIG, mode=mode)
+    image = textured(300, 300)
+    detections = Detections.from_lists([[100, 80, 180, 200]], [0.9], "face")
+    regions = build_regions(detections, 300, 300, config)
+    mask = regions_mask(regions, 300, 300)
+
+    out = redact(image, regions, config)
+
+    assert (out[~mask] == image[~mask]).all()
+    changed = (out != image).any(axis=2)
+    assert changed[mask].mean() > 0.95
+    ys, xs = np.nonzero(mask)
+    corners = ~mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    assert corners.mean() > 0.15  # an ellipse: its box's corners are left as they were
+
+
 def test_zones_and_manual_regions_are_masked_exactly():
     road = [[0, 0.75], [1, 0.75], [1, 1], [0, 1]]
     window = [[0.5, 0.1], [0.6, 0.1], [0.55, 0.2]]
